@@ -1,0 +1,41 @@
+# Hypha developer commands. `make help` lists them.
+GO      ?= go
+BUILD   ?= build
+PKGS    := ./...
+
+.PHONY: help build install devnet test test-unit test-e2e proto lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build hyphad into ./build
+	$(GO) build -o $(BUILD)/hyphad ./cmd/hyphad
+
+install: ## install hyphad into $GOPATH/bin
+	$(GO) install ./cmd/hyphad
+
+devnet: ## run the whole network locally (state in ~/.hypha-devnet)
+	$(GO) run ./cmd/hyphad devnet
+
+test: ## run every test: unit, property, conformance and end-to-end
+	$(GO) test -timeout 40m $(PKGS)
+
+test-unit: ## run the fast tests only (skips end-to-end tests)
+	$(GO) test -short -timeout 20m $(PKGS)
+
+test-e2e: build ## run the end-to-end tests against a freshly built binary
+	HYPHAD_BIN=$(CURDIR)/$(BUILD)/hyphad $(GO) test -timeout 30m -count=1 ./tests/e2e/...
+
+proto: ## regenerate Go code from proto/ (offline; needs protoc)
+	bash scripts/protocgen.sh
+
+lint: ## go vet and gofmt on our packages
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+bench: ## run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean: ## remove build output
+	rm -rf $(BUILD)

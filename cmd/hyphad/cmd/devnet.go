@@ -1,0 +1,269 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/flags"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	"github.com/cosmos/cosmos-sdk/server"
+	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/devnet"
+)
+
+const (
+	flagReset    = "reset"
+	flagRPCPort  = "rpc-port"
+	flagP2PPort  = "p2p-port"
+	flagGRPCPort = "grpc-port"
+	flagAPIPort  = "api-port"
+	flagVerbose  = "verbose"
+)
+
+// DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
+var DefaultDevnetHome = filepath.Join(filepath.Dir(app.DefaultNodeHome), ".hypha-devnet")
+
+func newDevnetCmd(initClientCtx client.Context, enc app.EncodingConfig, basics module.BasicManager) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "devnet",
+		Short: "Run a complete local Hypha network (one validator, funded test accounts)",
+		Long: `Run a complete local Hypha network in this process: a single-validator chain
+(chain-id ` + devnet.ChainID + `, 1 s blocks) with funded test accounts in a test keyring.
+
+The first run creates the network in --home (default ~/.hypha-devnet); later runs
+resume it from its last block. --reset deletes it and starts a new chain.
+Stop it with Ctrl-C. Point the CLI at it with --home, for example:
+
+  hyphad q bank balances $(hyphad keys show alice -a --home ~/.hypha-devnet) --home ~/.hypha-devnet`,
+		Args: cobra.NoArgs,
+		// The devnet creates its home itself: skip the root's config interception,
+		// which would write default config files into it first.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return nil },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home, _ := cmd.Flags().GetString(flags.FlagHome)
+			if !cmd.Flags().Changed(flags.FlagHome) {
+				home = DefaultDevnetHome
+			}
+			home, err := filepath.Abs(home)
+			if err != nil {
+				return fmt.Errorf("devnet home: %w", err)
+			}
+			var ports devnet.Ports
+			for _, p := range []struct {
+				flag string
+				dst  *int
+			}{{flagRPCPort, &ports.RPC}, {flagP2PPort, &ports.P2P}, {flagGRPCPort, &ports.GRPC}, {flagAPIPort, &ports.API}} {
+				*p.dst, _ = cmd.Flags().GetInt(p.flag)
+			}
+			reset, _ := cmd.Flags().GetBool(flagReset)
+			verbose, _ := cmd.Flags().GetBool(flagVerbose)
+			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
+			return runDevnet(cmd, devnetRun{
+				home: home, ports: ports, reset: reset, verbose: verbose, logLevel: logLevel,
+				clientCtx: initClientCtx, enc: enc, basics: basics,
+			})
+		},
+	}
+	cmd.Flags().Bool(flagReset, false, "Delete the devnet in --home and start a new chain")
+	cmd.Flags().Int(flagRPCPort, devnet.DefaultPorts.RPC, "CometBFT RPC port on 127.0.0.1")
+	cmd.Flags().Int(flagP2PPort, devnet.DefaultPorts.P2P, "CometBFT p2p port on 127.0.0.1")
+	cmd.Flags().Int(flagGRPCPort, devnet.DefaultPorts.GRPC, "gRPC port on 127.0.0.1")
+	cmd.Flags().Int(flagAPIPort, devnet.DefaultPorts.API, "REST API port on 127.0.0.1")
+	cmd.Flags().Bool(flagVerbose, false, "Print node logs to stderr instead of HOME/devnet.log")
+	return cmd
+}
+
+type devnetRun struct {
+	home      string
+	ports     devnet.Ports
+	reset     bool
+	verbose   bool
+	logLevel  string
+	clientCtx client.Context
+	enc       app.EncodingConfig
+	basics    module.BasicManager
+}
+
+func runDevnet(cmd *cobra.Command, r devnetRun) error {
+	out := cmd.OutOrStdout()
+	if r.reset {
+		if err := os.RemoveAll(r.home); err != nil {
+			return fmt.Errorf("reset devnet: %w", err)
+		}
+		fmt.Fprintf(out, "Removed the devnet in %s\n", r.home)
+	}
+	exists, err := devnet.Exists(r.home)
+	if err != nil {
+		if errors.Is(err, devnet.ErrCorruptHome) {
+			return fmt.Errorf("%w\nRun `hyphad devnet --reset` to delete it and start a new chain", err)
+		}
+		return err
+	}
+	if err := r.ports.Check(); err != nil {
+		return err
+	}
+	if exists {
+		fmt.Fprintf(out, "Resuming the devnet in %s\n", r.home)
+	} else {
+		fmt.Fprintf(out, "Creating a new devnet in %s\n", r.home)
+		if err := devnet.Init(r.home, r.ports, r.enc, r.basics); err != nil {
+			return fmt.Errorf("create devnet: %w", err)
+		}
+	}
+	if err := devnet.WriteClientConfig(r.home, r.ports); err != nil {
+		return err
+	}
+
+	logOut := cmd.ErrOrStderr()
+	logPath := filepath.Join(r.home, "devnet.log")
+	if !r.verbose {
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("open devnet log: %w", err)
+		}
+		defer f.Close()
+		logOut = f
+	}
+
+	clientCtx := r.clientCtx.WithHomeDir(r.home).WithChainID(devnet.ChainID)
+	start := server.StartCmdWithOptions(newApp, r.home, server.StartCmdOptions{
+		PostSetup: func(_ *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group) error {
+			g.Go(func() error { return reportDevnet(ctx, out, clientCtx, r, logPath) })
+			return nil
+		},
+	})
+	start.Flags().String(flags.FlagLogLevel, "info", "")
+	start.Flags().String(flags.FlagLogFormat, "plain", "")
+	start.Flags().Bool(flags.FlagLogNoColor, !r.verbose, "")
+	start.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := client.SetCmdClientContextHandler(clientCtx, cmd); err != nil {
+			return err
+		}
+		appTemplate, appConfig := AppConfig()
+		return server.InterceptConfigsPreRunHandler(cmd, appTemplate, appConfig, CometConfig())
+	}
+	start.SetArgs([]string{
+		"--" + flags.FlagHome, r.home,
+		"--" + flags.FlagLogLevel, r.logLevel,
+		"--rpc.laddr", r.ports.RPCAddress(),
+		"--p2p.laddr", r.ports.P2PAddress(),
+		"--grpc.address", r.ports.GRPCAddress(),
+		"--api.address", r.ports.APIAddress(),
+		"--api.enable",
+	})
+	start.SetOut(logOut)
+	start.SetErr(cmd.ErrOrStderr())
+	start.SilenceUsage = true
+	if err := start.ExecuteContext(svrcmd.CreateExecuteContext(cmd.Context())); err != nil {
+		return fmt.Errorf("devnet node: %w (node log: %s)", err, logPath)
+	}
+	fmt.Fprintf(out, "Devnet stopped. Run `hyphad devnet --home %s` to resume it.\n", r.home)
+	return nil
+}
+
+// reportDevnet waits for the first block, prints the network's endpoints and
+// accounts, then prints the height every ten seconds until ctx ends.
+func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, r devnetRun, logPath string) error {
+	height, err := waitForBlock(ctx, clientCtx, 60*time.Second)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, r.home, nil, r.enc.Codec)
+	if err != nil {
+		return fmt.Errorf("open devnet keyring: %w", err)
+	}
+	bank := banktypes.NewQueryClient(clientCtx)
+
+	fmt.Fprintf(out, "\nHypha devnet %s is running (height %d, log %s)\n", devnet.ChainID, height, logPath)
+	fmt.Fprintf(out, "  RPC   http://%s:%d\n  REST  http://%s:%d\n  gRPC  %s\n\n",
+		devnet.Host, r.ports.RPC, devnet.Host, r.ports.API, r.ports.GRPCAddress())
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ACCOUNT\tADDRESS\tBALANCE")
+	for _, name := range devnet.Accounts {
+		rec, err := kr.Key(name)
+		if err != nil {
+			return fmt.Errorf("devnet key %s: %w", name, err)
+		}
+		addr, err := rec.GetAddress()
+		if err != nil {
+			return fmt.Errorf("devnet key %s: %w", name, err)
+		}
+		balance := "?"
+		res, err := bank.Balance(ctx, &banktypes.QueryBalanceRequest{Address: addr.String(), Denom: app.BondDenom})
+		if err == nil && res.Balance != nil {
+			balance = formatHYP(res.Balance.Amount.String())
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", name, addr, balance)
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "\nUse the CLI with --home %s (test keyring, chain id and node are preset), e.g.\n", r.home)
+	fmt.Fprintf(out, "  hyphad tx bank send alice $(hyphad keys show bob -a --home %[1]s) 1000000uhyp --home %[1]s --yes\n", r.home)
+	fmt.Fprintln(out, "Press Ctrl-C to stop; run the same command again to resume.")
+
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if st, err := clientCtx.Client.Status(ctx); err == nil {
+				fmt.Fprintf(out, "height %d\n", st.SyncInfo.LatestBlockHeight)
+			}
+		}
+	}
+}
+
+func waitForBlock(ctx context.Context, clientCtx client.Context, timeout time.Duration) (int64, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := clientCtx.Client.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= 1 {
+			return st.SyncInfo.LatestBlockHeight, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("devnet produced no block within %s: see the node log", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// formatHYP renders an amount of uhyp as HYP with six decimals, trailing zeros trimmed.
+func formatHYP(uhyp string) string {
+	n, err := strconv.ParseUint(uhyp, 10, 64)
+	if err != nil {
+		return uhyp + app.BondDenom
+	}
+	whole, frac := n/1_000_000, n%1_000_000
+	if frac == 0 {
+		return fmt.Sprintf("%d %s", whole, app.DisplayDenom)
+	}
+	s := fmt.Sprintf("%d.%06d", whole, frac)
+	for s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	return s + " " + app.DisplayDenom
+}

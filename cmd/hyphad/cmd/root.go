@@ -1,0 +1,185 @@
+// Package cmd assembles the hyphad command tree: node, client, devnet and agents.
+package cmd
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"cosmossdk.io/log"
+	cmtcfg "github.com/cometbft/cometbft/config"
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/client/config"
+	"github.com/cosmos/cosmos-sdk/client/debug"
+	"github.com/cosmos/cosmos-sdk/client/keys"
+	"github.com/cosmos/cosmos-sdk/client/pruning"
+	"github.com/cosmos/cosmos-sdk/client/rpc"
+	"github.com/cosmos/cosmos-sdk/client/snapshot"
+	"github.com/cosmos/cosmos-sdk/server"
+	serverconfig "github.com/cosmos/cosmos-sdk/server/config"
+	servertypes "github.com/cosmos/cosmos-sdk/server/types"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
+
+	"github.com/hypha-network/hypha/app"
+)
+
+// NewRootCmd returns the hyphad root command with every subcommand attached.
+func NewRootCmd() *cobra.Command {
+	// A throwaway app instance provides the codecs and module basics the CLI needs.
+	tempHome, err := os.MkdirTemp("", "hyphad-cli")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tempHome)
+	tempApp := app.New(log.NewNopLogger(), dbm.NewMemDB(), nil, true, simtestutil.NewAppOptionsWithFlagHome(tempHome))
+	enc := tempApp.EncodingConfig()
+
+	initClientCtx := client.Context{}.
+		WithCodec(enc.Codec).
+		WithInterfaceRegistry(enc.InterfaceRegistry).
+		WithTxConfig(enc.TxConfig).
+		WithLegacyAmino(enc.Amino).
+		WithInput(os.Stdin).
+		WithAccountRetriever(authtypes.AccountRetriever{}).
+		WithHomeDir(app.DefaultNodeHome).
+		WithViper("HYPHAD")
+
+	rootCmd := &cobra.Command{
+		Use:           "hyphad",
+		Short:         "Hypha: an open network for AI work (node, client and agents)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(cmd.OutOrStdout())
+			cmd.SetErr(cmd.ErrOrStderr())
+			clientCtx, err := readClientContext(cmd, initClientCtx)
+			if err != nil {
+				return err
+			}
+			if err := client.SetCmdClientContextHandler(clientCtx, cmd); err != nil {
+				return err
+			}
+			appTemplate, appConfig := AppConfig()
+			return server.InterceptConfigsPreRunHandler(cmd, appTemplate, appConfig, CometConfig())
+		},
+	}
+
+	sdk.GetConfig().Seal()
+	basics := tempApp.BasicModuleManager
+	rootCmd.AddCommand(
+		genutilcli.InitCmd(basics, app.DefaultNodeHome),
+		debug.Cmd(),
+		pruning.Cmd(newApp, app.DefaultNodeHome),
+		snapshot.Cmd(newApp),
+		newDevnetCmd(initClientCtx, enc, basics),
+	)
+	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
+	rootCmd.AddCommand(
+		server.StatusCommand(),
+		genutilcli.Commands(enc.TxConfig, basics, app.DefaultNodeHome),
+		queryCommand(),
+		txCommand(),
+		keys.Commands(),
+	)
+
+	autoCliOpts := tempApp.AutoCliOpts()
+	autoCliOpts.ClientCtx = initClientCtx
+	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
+		panic(err)
+	}
+	return rootCmd
+}
+
+// readClientContext applies the persistent flags and the home's client.toml to ctx.
+func readClientContext(cmd *cobra.Command, ctx client.Context) (client.Context, error) {
+	ctx = ctx.WithCmdContext(cmd.Context())
+	ctx, err := client.ReadPersistentCommandFlags(ctx, cmd.Flags())
+	if err != nil {
+		return ctx, err
+	}
+	return config.ReadFromClientConfig(ctx)
+}
+
+func queryCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        "query",
+		Aliases:                    []string{"q"},
+		Short:                      "Querying subcommands",
+		DisableFlagParsing:         false,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(
+		rpc.WaitTxCmd(),
+		rpc.ValidatorCommand(),
+		server.QueryBlockCmd(),
+		server.QueryBlocksCmd(),
+		server.QueryBlockResultsCmd(),
+		authcmd.QueryTxsByEventsCmd(),
+		authcmd.QueryTxCmd(),
+	)
+	return cmd
+}
+
+func txCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:                        "tx",
+		Short:                      "Transactions subcommands",
+		DisableFlagParsing:         false,
+		SuggestionsMinimumDistance: 2,
+		RunE:                       client.ValidateCmd,
+	}
+	cmd.AddCommand(
+		authcmd.GetSignCommand(),
+		authcmd.GetSignBatchCommand(),
+		authcmd.GetMultiSignCommand(),
+		authcmd.GetMultiSignBatchCmd(),
+		authcmd.GetValidateSignaturesCommand(),
+		authcmd.GetBroadcastCommand(),
+		authcmd.GetEncodeCommand(),
+		authcmd.GetDecodeCommand(),
+		authcmd.GetSimulateCmd(),
+	)
+	return cmd
+}
+
+// AppConfig returns the app.toml template and defaults (see app.DefaultServerConfig).
+func AppConfig() (string, any) {
+	return serverconfig.DefaultConfigTemplate, app.DefaultServerConfig()
+}
+
+// CometConfig returns the CometBFT defaults for a Hypha node.
+func CometConfig() *cmtcfg.Config {
+	return cmtcfg.DefaultConfig()
+}
+
+func newApp(logger log.Logger, db dbm.DB, traceStore io.Writer, appOpts servertypes.AppOptions) servertypes.Application {
+	return app.New(logger, db, traceStore, true, appOpts, server.DefaultBaseappOptions(appOpts)...)
+}
+
+func appExport(
+	logger log.Logger, db dbm.DB, traceStore io.Writer, height int64, forZeroHeight bool,
+	jailAllowedAddrs []string, appOpts servertypes.AppOptions, modulesToExport []string,
+) (servertypes.ExportedApp, error) {
+	viperAppOpts, ok := appOpts.(*viper.Viper)
+	if !ok {
+		return servertypes.ExportedApp{}, errors.New("appOpts is not a viper.Viper")
+	}
+	// Exporting reads state only: never let it run upgrades or mutate the latest version.
+	viperAppOpts.Set(server.FlagInvCheckPeriod, 1)
+	hyphaApp := app.New(logger, db, traceStore, height == -1, viperAppOpts)
+	if height != -1 {
+		if err := hyphaApp.LoadHeight(height); err != nil {
+			return servertypes.ExportedApp{}, err
+		}
+	}
+	return hyphaApp.ExportAppStateAndValidators(forZeroHeight, jailAllowedAddrs, modulesToExport)
+}
