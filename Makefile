@@ -3,7 +3,7 @@ GO      ?= go
 BUILD   ?= build
 PKGS    := ./...
 
-.PHONY: help build install devnet test test-unit test-e2e proto lint bench clean
+.PHONY: help build install devnet test test-unit test-e2e proto proto-check lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,10 @@ test-e2e: build ## run the end-to-end tests against a freshly built binary
 
 proto: ## regenerate Go code from proto/ (offline; needs protoc)
 	bash scripts/protocgen.sh
+
+proto-check: proto ## fail if the committed generated code differs from proto/
+	@git diff --exit-code --stat -- '*.pb.go' '*.pb.gw.go' || \
+	  { echo "generated code is stale: run make proto and commit the result"; exit 1; }
 
 lint: ## go vet and gofmt on our packages
 	$(GO) vet $(PKGS)

@@ -76,6 +76,13 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/staking"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	"github.com/hypha-network/hypha/x/market"
+	marketkeeper "github.com/hypha-network/hypha/x/market/keeper"
+	markettypes "github.com/hypha-network/hypha/x/market/types"
+	"github.com/hypha-network/hypha/x/subnet"
+	subnetkeeper "github.com/hypha-network/hypha/x/subnet/keeper"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 )
 
 // DefaultNodeHome is the node's default home directory (~/.hypha).
@@ -88,6 +95,9 @@ var moduleAccountPermissions = map[string][]string{
 	stakingtypes.BondedPoolName:    {authtypes.Burner, authtypes.Staking},
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 	govtypes.ModuleName:            {authtypes.Burner},
+	markettypes.ModuleName:         nil,                                  // order escrows and bid deposits
+	markettypes.BondAccountName:    nil,                                  // provider bonds
+	subnettypes.ModuleName:         {authtypes.Minter, authtypes.Burner}, // emission, stakes, lock and registration burns
 }
 
 var (
@@ -115,6 +125,8 @@ type App struct {
 	AuthzKeeper           authzkeeper.Keeper
 	EvidenceKeeper        evidencekeeper.Keeper
 	ConsensusParamsKeeper consensuskeeper.Keeper
+	MarketKeeper          marketkeeper.Keeper
+	SubnetKeeper          subnetkeeper.Keeper
 
 	// ModuleManager runs the modules' hooks in the configured order.
 	ModuleManager *module.Manager
@@ -146,6 +158,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,
 		distrtypes.StoreKey, govtypes.StoreKey, upgradetypes.StoreKey, authzkeeper.StoreKey,
 		evidencetypes.StoreKey, consensustypes.StoreKey,
+		markettypes.StoreKey, subnettypes.StoreKey,
 	)
 
 	app := &App{
@@ -212,6 +225,14 @@ func New(
 		runtime.NewKVStoreService(keys[evidencetypes.StoreKey]), app.StakingKeeper, app.SlashingKeeper,
 		app.AccountKeeper.AddressCodec(), runtime.ProvideCometInfoService())
 
+	app.MarketKeeper = marketkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[markettypes.StoreKey]), authority,
+		app.AccountKeeper, app.BankKeeper, app.DistrKeeper)
+
+	app.SubnetKeeper = subnetkeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[subnettypes.StoreKey]), authority,
+		app.AccountKeeper, app.BankKeeper)
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts, nil),
@@ -225,6 +246,8 @@ func New(
 		evidence.NewAppModule(app.EvidenceKeeper),
 		authzmodule.NewAppModule(appCodec, app.AuthzKeeper, app.AccountKeeper, app.BankKeeper, interfaceRegistry),
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
+		market.NewAppModule(app.MarketKeeper),
+		subnet.NewAppModule(app.SubnetKeeper),
 	)
 
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
@@ -239,12 +262,14 @@ func New(
 	app.ModuleManager.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
 	app.ModuleManager.SetOrderBeginBlockers(distrtypes.ModuleName, slashingtypes.ModuleName,
 		evidencetypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName)
-	app.ModuleManager.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName)
+	app.ModuleManager.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName,
+		markettypes.ModuleName, subnettypes.ModuleName)
 
 	genesisOrder := []string{
 		consensustypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, genutiltypes.ModuleName,
 		evidencetypes.ModuleName, authz.ModuleName, upgradetypes.ModuleName,
+		markettypes.ModuleName, subnettypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

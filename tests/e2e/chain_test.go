@@ -14,31 +14,6 @@ import (
 	"github.com/hypha-network/hypha/testutil/e2e"
 )
 
-// balance returns the uhyp balance of addr on the devnet.
-func balance(t *testing.T, d *e2e.Devnet, addr string) int64 {
-	t.Helper()
-	var res struct {
-		Balance struct {
-			Amount string `json:"amount"`
-		} `json:"balance"`
-	}
-	d.QueryJSON(t, &res, "q", "bank", "balance", addr, "uhyp")
-	n, err := strconv.ParseInt(res.Balance.Amount, 10, 64)
-	if err != nil {
-		t.Fatalf("balance of %s: %v", addr, err)
-	}
-	return n
-}
-
-func balances(t *testing.T, d *e2e.Devnet) map[string]int64 {
-	t.Helper()
-	m := make(map[string]int64, len(devnet.Accounts))
-	for _, name := range devnet.Accounts {
-		m[name] = balance(t, d, d.Address(t, name))
-	}
-	return m
-}
-
 const genesisBalance = 1_000_000_000_000
 
 func TestDevnetChain(t *testing.T) {

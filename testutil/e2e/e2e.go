@@ -302,9 +302,21 @@ func (d *Devnet) TryTx(args ...string) (TxResult, error) {
 	if res.Code != 0 {
 		return toResult(res), nil
 	}
-	out, err = d.TryCLI("q", "wait-tx", res.TxHash, "--timeout", "30s", "-o", "json")
+	return d.waitTx(res.TxHash)
+}
+
+// waitTx waits until the transaction hash is in a block and returns its result.
+// `q wait-tx` subscribes to the transaction's event and can miss one included
+// while it subscribes, so a failed wait falls back to looking the hash up.
+func (d *Devnet) waitTx(hash string) (TxResult, error) {
+	var res txResponse
+	out, err := d.TryCLI("q", "wait-tx", hash, "--timeout", "30s", "-o", "json")
+	for i := 0; err != nil && i < 30; i++ {
+		time.Sleep(time.Second)
+		out, err = d.TryCLI("q", "tx", hash, "-o", "json")
+	}
 	if err != nil {
-		return TxResult{}, err
+		return TxResult{}, fmt.Errorf("transaction %s was not included: %w", hash, err)
 	}
 	if err := json.Unmarshal(lastJSON(out), &res); err != nil {
 		return TxResult{}, fmt.Errorf("decode tx result: %w: %s", err, out)

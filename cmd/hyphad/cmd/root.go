@@ -28,7 +28,10 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
+	subnetagents "github.com/hypha-network/hypha/agent/subnet/cmd"
 	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/ml/mlcli"
+	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
 )
 
 // NewRootCmd returns the hyphad root command with every subcommand attached.
@@ -80,7 +83,12 @@ func NewRootCmd() *cobra.Command {
 		pruning.Cmd(newApp, app.DefaultNodeHome),
 		snapshot.Cmd(newApp),
 		newDevnetCmd(initClientCtx, enc, basics),
+		offline(mlcli.NewCommand()),
+		offline(subnetCommand()),
 	)
+	rootCmd.AddCommand(subnetagents.MinerCommand())
+	rootCmd.AddCommand(subnetagents.ValidatorCommand())
+	rootCmd.AddCommand(subnetagents.GatewayCommand())
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
 	rootCmd.AddCommand(
 		server.StatusCommand(),
@@ -106,6 +114,24 @@ func readClientContext(cmd *cobra.Command, ctx client.Context) (client.Context, 
 		return ctx, err
 	}
 	return config.ReadFromClientConfig(ctx)
+}
+
+// offline marks a command group that needs no node home or client config, so the
+// root's config interception (which writes default config files) is skipped.
+func offline(cmd *cobra.Command) *cobra.Command {
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+	return cmd
+}
+
+// subnetCommand groups the off-chain subnet tools.
+func subnetCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "subnet",
+		Short: "Subnet tools: the Yuma consensus simulator",
+		RunE:  client.ValidateCmd,
+	}
+	cmd.AddCommand(yumasim.NewSimCommand())
+	return cmd
 }
 
 func queryCommand() *cobra.Command {

@@ -1,0 +1,130 @@
+package keeper
+
+import (
+	"context"
+
+	"cosmossdk.io/collections"
+
+	"github.com/hypha-network/hypha/x/market/types"
+)
+
+// InitGenesis loads the state and rebuilds every index and queue from it.
+func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, g.Params); err != nil {
+		return err
+	}
+	if err := k.OrderSeq.Set(ctx, g.NextOrderId); err != nil {
+		return err
+	}
+	for _, p := range g.Providers {
+		if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
+			return err
+		}
+		if p.Status == types.ProviderUnbonding {
+			if err := k.UnbondingQueue.Set(ctx, collections.Join(p.UnbondingHeight, p.Owner)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range g.AuditorSignatures {
+		if err := k.Signatures.Set(ctx, collections.Join(s.Provider, s.Auditor), s); err != nil {
+			return err
+		}
+	}
+	for _, o := range g.Orders {
+		if err := k.Orders.Set(ctx, o.Id, o); err != nil {
+			return err
+		}
+		if err := k.OrdersByOwner.Set(ctx, collections.Join(o.Owner, o.Id)); err != nil {
+			return err
+		}
+		if o.State == types.OrderOpen {
+			if o.AuctionEnd != 0 {
+				if err := k.AuctionQueue.Set(ctx, collections.Join(o.AuctionEnd, o.Id)); err != nil {
+					return err
+				}
+			}
+			if err := k.ExpiryQueue.Set(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range g.Escrows {
+		if err := k.Escrows.Set(ctx, e.OrderId, e); err != nil {
+			return err
+		}
+		if e.RunDryHeight != 0 {
+			if err := k.RunDryQueue.Set(ctx, collections.Join(e.RunDryHeight, e.OrderId)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, b := range g.Bids {
+		if err := k.Bids.Set(ctx, collections.Join(b.OrderId, b.Provider), b); err != nil {
+			return err
+		}
+		if err := k.BidsByProvider.Set(ctx, collections.Join(b.Provider, b.OrderId)); err != nil {
+			return err
+		}
+	}
+	for _, l := range g.Leases {
+		if err := k.Leases.Set(ctx, l.OrderId, l); err != nil {
+			return err
+		}
+		if err := k.LeasesByOwner.Set(ctx, collections.Join(l.Owner, l.OrderId)); err != nil {
+			return err
+		}
+		if err := k.LeasesByProvider.Set(ctx, collections.Join(l.Provider, l.OrderId)); err != nil {
+			return err
+		}
+		if l.State == types.LeaseActive {
+			if err := k.HeartbeatQueue.Set(ctx, collections.Join(l.HeartbeatDeadline, l.OrderId)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ExportGenesis writes out the complete state (indexes and queues are derived).
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := k.OrderSeq.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := &types.GenesisState{Params: params, NextOrderId: next}
+	if g.Providers, err = values(ctx, k.Providers); err != nil {
+		return nil, err
+	}
+	if g.AuditorSignatures, err = values(ctx, k.Signatures); err != nil {
+		return nil, err
+	}
+	if g.Orders, err = values(ctx, k.Orders); err != nil {
+		return nil, err
+	}
+	if g.Bids, err = values(ctx, k.Bids); err != nil {
+		return nil, err
+	}
+	if g.Leases, err = values(ctx, k.Leases); err != nil {
+		return nil, err
+	}
+	if g.Escrows, err = values(ctx, k.Escrows); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func values[K, V any](ctx context.Context, m collections.Map[K, V]) ([]V, error) {
+	it, err := m.Iterate(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return it.Values()
+}

@@ -1,0 +1,151 @@
+// Package keeper implements the market's state machine: providers, orders, bids,
+// the on-chain auction, leases with streaming escrow, heartbeats and slashing.
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/core/store"
+	"cosmossdk.io/log"
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/hypha-network/hypha/x/market/types"
+)
+
+// Keeper owns the market's state.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService store.KVStoreService
+	authority    string
+
+	bank  types.BankKeeper
+	acct  types.AccountKeeper
+	distr types.DistributionKeeper
+
+	Schema   collections.Schema
+	Params   collections.Item[types.Params]
+	OrderSeq collections.Sequence
+
+	Providers  collections.Map[string, types.Provider]
+	Signatures collections.Map[collections.Pair[string, string], types.AuditorSignature] // (provider, auditor)
+
+	Orders        collections.Map[uint64, types.Order]
+	OrdersByOwner collections.KeySet[collections.Pair[string, uint64]]
+	Escrows       collections.Map[uint64, types.EscrowAccount]
+
+	Bids           collections.Map[collections.Pair[uint64, string], types.Bid] // (order, provider)
+	BidsByProvider collections.KeySet[collections.Pair[string, uint64]]
+
+	Leases           collections.Map[uint64, types.Lease] // keyed by order id
+	LeasesByOwner    collections.KeySet[collections.Pair[string, uint64]]
+	LeasesByProvider collections.KeySet[collections.Pair[string, uint64]]
+
+	// Queues keyed by the height at which EndBlock must act, so that a block
+	// visits only what is due in it.
+	AuctionQueue   collections.KeySet[collections.Pair[int64, uint64]]
+	ExpiryQueue    collections.KeySet[collections.Pair[int64, uint64]]
+	RunDryQueue    collections.KeySet[collections.Pair[int64, uint64]]
+	HeartbeatQueue collections.KeySet[collections.Pair[int64, uint64]]
+	UnbondingQueue collections.KeySet[collections.Pair[int64, string]]
+}
+
+// NewKeeper returns the market keeper; authority may change params (x/gov's account).
+func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, authority string,
+	acct types.AccountKeeper, bank types.BankKeeper, distr types.DistributionKeeper,
+) Keeper {
+	if _, err := sdk.AccAddressFromBech32(authority); err != nil {
+		panic(fmt.Errorf("market: invalid authority %q: %w", authority, err))
+	}
+	if acct.GetModuleAddress(types.ModuleName) == nil || acct.GetModuleAddress(types.BondAccountName) == nil {
+		panic("market: module accounts market and market_bonds must be registered")
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	pairSU := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
+	pairIU := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
+	k := Keeper{
+		cdc: cdc, storeService: storeService, authority: authority,
+		bank: bank, acct: acct, distr: distr,
+		Params:   collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		OrderSeq: collections.NewSequence(sb, types.OrderSeqKey, "order_seq"),
+		Providers: collections.NewMap(sb, types.ProvidersKey, "providers", collections.StringKey,
+			codec.CollValue[types.Provider](cdc)),
+		Signatures: collections.NewMap(sb, types.SignaturesKey, "signatures",
+			collections.PairKeyCodec(collections.StringKey, collections.StringKey), codec.CollValue[types.AuditorSignature](cdc)),
+		Orders: collections.NewMap(sb, types.OrdersKey, "orders", collections.Uint64Key,
+			codec.CollValue[types.Order](cdc)),
+		OrdersByOwner: collections.NewKeySet(sb, types.OrdersByOwnerKey, "orders_by_owner", pairSU),
+		Escrows: collections.NewMap(sb, types.EscrowsKey, "escrows", collections.Uint64Key,
+			codec.CollValue[types.EscrowAccount](cdc)),
+		Bids: collections.NewMap(sb, types.BidsKey, "bids",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.Bid](cdc)),
+		BidsByProvider: collections.NewKeySet(sb, types.BidsByProviderKey, "bids_by_provider", pairSU),
+		Leases: collections.NewMap(sb, types.LeasesKey, "leases", collections.Uint64Key,
+			codec.CollValue[types.Lease](cdc)),
+		LeasesByOwner:    collections.NewKeySet(sb, types.LeasesByOwnerKey, "leases_by_owner", pairSU),
+		LeasesByProvider: collections.NewKeySet(sb, types.LeasesByProviderKey, "leases_by_provider", pairSU),
+		AuctionQueue:     collections.NewKeySet(sb, types.AuctionQueueKey, "auction_queue", pairIU),
+		ExpiryQueue:      collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue", pairIU),
+		RunDryQueue:      collections.NewKeySet(sb, types.RunDryQueueKey, "run_dry_queue", pairIU),
+		HeartbeatQueue:   collections.NewKeySet(sb, types.HeartbeatQueueKey, "heartbeat_queue", pairIU),
+		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(err)
+	}
+	k.Schema = schema
+	return k
+}
+
+// Authority is the address allowed to change params.
+func (k Keeper) Authority() string { return k.authority }
+
+// Logger returns the module logger.
+func (k Keeper) Logger(ctx context.Context) log.Logger {
+	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
+}
+
+// GetParams returns the current params.
+func (k Keeper) GetParams(ctx context.Context) (types.Params, error) {
+	return k.Params.Get(ctx)
+}
+
+func (k Keeper) escrowAddress() sdk.AccAddress { return k.acct.GetModuleAddress(types.ModuleName) }
+
+// pay sends amount of denom from a module account to addr, skipping zero amounts.
+func (k Keeper) pay(ctx context.Context, module string, addr string, coin sdk.Coin) error {
+	if coin.IsZero() {
+		return nil
+	}
+	to, err := sdk.AccAddressFromBech32(addr)
+	if err != nil {
+		return err
+	}
+	return k.bank.SendCoinsFromModuleToAccount(ctx, module, to, sdk.NewCoins(coin))
+}
+
+// collect moves coin from addr into a module account, skipping zero amounts.
+func (k Keeper) collect(ctx context.Context, addr string, module string, coin sdk.Coin) error {
+	if coin.IsZero() {
+		return nil
+	}
+	from, err := sdk.AccAddressFromBech32(addr)
+	if err != nil {
+		return err
+	}
+	return k.bank.SendCoinsFromAccountToModule(ctx, from, module, sdk.NewCoins(coin))
+}
+
+func height(ctx context.Context) int64 { return sdk.UnwrapSDKContext(ctx).BlockHeight() }
+
+func emit(ctx context.Context, typ string, attrs ...string) {
+	ev := sdk.NewEvent(typ)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		ev = ev.AppendAttributes(sdk.NewAttribute(attrs[i], attrs[i+1]))
+	}
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(ev)
+}
