@@ -48,7 +48,7 @@ var (
 var avx512Kernel = microKernel{
 	name: "avx512-12x32",
 	mr:   12, nr: 32,
-	kc: 256, mc: 96, nc: 4096,
+	kc: 256, nc: 4096,
 	run: func(kc int, a []float32, ra, ta int, bp, c []float32, ldc int, load bool) {
 		checkTile(kc, a, ra, ta, 12, bp, 32, c, ldc)
 		if ta == 1 {
@@ -64,7 +64,7 @@ var avx512Kernel = microKernel{
 var avx512NarrowKernel = microKernel{
 	name: "avx512-12x16",
 	mr:   12, nr: 16,
-	kc: 256, mc: 96, nc: 4096,
+	kc: 256, nc: 4096,
 	run: func(kc int, a []float32, ra, ta int, bp, c []float32, ldc int, load bool) {
 		checkTile(kc, a, ra, ta, 12, bp, 16, c, ldc)
 		if ta == 1 {
@@ -78,7 +78,7 @@ var avx512NarrowKernel = microKernel{
 var avx2Kernel = microKernel{
 	name: "avx2-6x16",
 	mr:   6, nr: 16,
-	kc: 256, mc: 96, nc: 4096,
+	kc: 256, nc: 4096,
 	run: func(kc int, a []float32, ra, ta int, bp, c []float32, ldc int, load bool) {
 		checkTile(kc, a, ra, ta, 6, bp, 16, c, ldc)
 		if ta == 1 {

@@ -8,7 +8,7 @@ package kernel
 var goKernel = microKernel{
 	name: "go4x4",
 	mr:   4, nr: 4,
-	kc: 256, mc: 64, nc: 256,
+	kc: 256, nc: 256,
 	run: matKernGo4x4,
 }
 

@@ -106,6 +106,7 @@ func testShapes(r *rand.Rand, short bool) []shape {
 		{1, 100, 1}, {12, 256, 32}, {13, 257, 33}, {11, 255, 31}, {24, 512, 64},
 		{6, 16, 16}, {7, 17, 17}, {5, 15, 15}, {64, 64, 64}, {65, 63, 67},
 		{200, 300, 100}, {97, 600, 131}, {1, 700, 300}, {300, 700, 1}, {2, 3, 700},
+		{8, 600, 400}, {20, 500, 700}, // short and wide: split by column panels
 	}
 	if !short {
 		shapes = append(shapes, shape{257, 513, 259}, shape{512, 100, 512}, shape{33, 1000, 65})
@@ -137,7 +138,7 @@ func withKernelVariants() []*microKernel {
 		ks = append(ks, mk)
 		small := *mk
 		small.name += "-tinyblocks"
-		small.kc, small.mc, small.nc = 5, 2*mk.mr, 2*mk.nr
+		small.kc, small.nc = 5, 2*mk.nr
 		ks = append(ks, &small)
 	}
 	return append(ks, nil)

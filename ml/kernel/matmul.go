@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // microKernel is one implementation of the innermost matmul step together
@@ -20,9 +21,8 @@ import (
 type microKernel struct {
 	name   string
 	mr, nr int
-	kc     int // k block: kc*nr floats of packed B
-	mc     int // row block: mc rows of A are reused across a column block
-	nc     int // column block
+	kc     int // k block
+	nc     int // column block: B is packed kc×nc at a time
 	run    func(kc int, a []float32, ra, ta int, bp, c []float32, ldc int, load bool)
 }
 
@@ -137,9 +137,9 @@ type buffers struct {
 
 var bufPool sync.Pool
 
-// getBuffers returns buffers large enough for a rectangle of cols columns
-// of a product with inner dimension k.
-func getBuffers(mk *microKernel, k, cols int) *buffers {
+// getBuffers returns buffers large enough for a product with inner
+// dimension k and cols columns, with nb packed-B blocks.
+func getBuffers(mk *microKernel, k, cols, nb int) *buffers {
 	bf, _ := bufPool.Get().(*buffers)
 	if bf == nil {
 		bf = new(buffers)
@@ -153,139 +153,184 @@ func getBuffers(mk *microKernel, k, cols int) *buffers {
 	kc := min(mk.kc, k)
 	nc := min(mk.nc, (cols+mk.nr-1)/mk.nr*mk.nr)
 	bf.a = grow(bf.a, mk.mr*(kc+rowPad))
-	bf.b = grow(bf.b, kc*nc)
+	bf.b = grow(bf.b, nb*kc*nc)
 	bf.tile = grow(bf.tile, mk.mr*mk.nr)
 	return bf
 }
 
-// matMul splits the output into rectangles, one per goroutine, and
-// computes each with the blocked algorithm. Each output element is
-// computed entirely by one goroutine in the canonical order, so the split
-// cannot change any result.
+// chunksPerThread is how many pieces of work per goroutine each parallel
+// phase is cut into, so that a goroutine whose core is busy with something
+// else (a shared machine, a slower core) does not hold up the others.
+const chunksPerThread = 4
+
+// kblock is one k block of one column block, with B packed into bp.
+type kblock struct {
+	jc, ncur int // columns [jc, jc+ncur)
+	pc, kcur int // t in [pc, pc+kcur)
+	bp       []float32
+	conflict bool // copy row-major A panels to a padded stride
+}
+
+// matMul computes c with the GotoBLAS loop nest: column blocks of nc, k
+// blocks of kc (B packed once per block), then micro-tiles.
+//
+// With several goroutines, every goroutine walks the same sequence of
+// blocks. In each block they first pack B's column panels and then compute
+// chunks of row panels (or of column panels, for short and wide outputs),
+// taking both from atomic counters, with a barrier between the two phases.
+// B is double-buffered, so that barrier also guarantees that block b is
+// finished everywhere before anyone computes block b+1. Every output
+// element's k block is computed entirely by one goroutine and its k blocks
+// run in order, so neither the number of goroutines nor the scheduling can
+// change any result.
 func (mk *microKernel) matMul(c, a, b []float32, m, k, n int, transA, transB bool) {
 	jb := job{c: c, a: a, b: b, m: m, k: k, n: n, transA: transA, transB: transB}
-	sp := split{t: min(numThreads(), max(1, m*n*k/minThreadWork)), m: m, n: n, mr: mk.mr, nr: mk.nr}
-	// Prefer splitting rows: each goroutine then touches only its own rows
-	// of A and C. Column rectangles are the fallback for short, wide C.
-	sp.byRows = (m+mk.mr-1)/mk.mr >= 2*sp.t
-	if !sp.byRows && (n+mk.nr-1)/mk.nr < sp.t {
-		sp.t = 1
+	mr, nr := mk.mr, mk.nr
+	t := min(numThreads(), max(1, m*n*k/minThreadWork))
+	byRows := (m+mr-1)/mr >= 2*t
+	if !byRows && (min(n, mk.nc)+nr-1)/nr < 2*t {
+		t = 1
 	}
-	if sp.t == 1 {
-		mk.run1(&jb, 0, m, 0, n)
+	conflict := !transA && setConflict(k, mr)
+	if t > 1 {
+		mk.parallel(jb, t, byRows, conflict)
 		return
 	}
-	mk.runParallel(jb, sp)
-}
-
-// split divides an m×n output into t rectangles of whole micro-tiles.
-type split struct {
-	t, m, n, mr, nr int
-	byRows          bool
-}
-
-// rect returns the output rectangle of goroutine w.
-func (sp split) rect(w int) (i0, i1, j0, j1 int) {
-	if sp.byRows {
-		panels := (sp.m + sp.mr - 1) / sp.mr
-		p0, p1 := panels*w/sp.t, panels*(w+1)/sp.t
-		return p0 * sp.mr, min(sp.m, p1*sp.mr), 0, sp.n
+	bf := getBuffers(mk, k, n, 1)
+	for jc := 0; jc < n; jc += mk.nc {
+		ncur := min(mk.nc, n-jc)
+		for pc := 0; pc < k; pc += mk.kc {
+			kb := kblock{jc: jc, ncur: ncur, pc: pc, kcur: min(mk.kc, k-pc), bp: bf.b, conflict: conflict}
+			packB(kb.bp, b, k, n, transB, pc, kb.kcur, jc, 0, ncur, nr)
+			mk.tiles(&jb, bf, &kb, 0, m, 0, ncur)
+		}
 	}
-	panels := (sp.n + sp.nr - 1) / sp.nr
-	p0, p1 := panels*w/sp.t, panels*(w+1)/sp.t
-	return 0, sp.m, p0 * sp.nr, min(sp.n, p1*sp.nr)
-}
-
-// run1 computes one rectangle with pooled buffers.
-func (mk *microKernel) run1(jb *job, i0, i1, j0, j1 int) {
-	bf := getBuffers(mk, jb.k, j1-j0)
-	mk.block(jb, bf, i0, i1, j0, j1)
 	bufPool.Put(bf)
 }
 
-// runParallel computes rectangles 1..t-1 on new goroutines and rectangle 0
-// on the calling one.
-func (mk *microKernel) runParallel(jb job, sp split) {
+// parallel is the multi-goroutine part of matMul.
+func (mk *microKernel) parallel(jb job, t int, byRows, conflict bool) {
+	mr, nr := mk.mr, mk.nr
+	m, k, n := jb.m, jb.k, jb.n
+	var blocks []kblock
+	for jc := 0; jc < n; jc += mk.nc {
+		for pc := 0; pc < k; pc += mk.kc {
+			blocks = append(blocks, kblock{jc: jc, ncur: min(mk.nc, n-jc), pc: pc, kcur: min(mk.kc, k-pc), conflict: conflict})
+		}
+	}
+	shared := getBuffers(mk, k, n, 2)
+	half := len(shared.b) / 2
+	counters := make([]struct{ pack, tiles atomic.Int64 }, len(blocks))
+	barriers := make([]sync.WaitGroup, len(blocks))
+	for i := range blocks {
+		blocks[i].bp = shared.b[i%2*half : (i%2+1)*half]
+		barriers[i].Add(t)
+	}
+	work := func(bf *buffers) {
+		for i := range blocks {
+			kb := &blocks[i]
+			// Phase 1: pack B's column panels.
+			panels := (kb.ncur + nr - 1) / nr
+			chunks := min(panels, chunksPerThread*t)
+			for {
+				ch := int(counters[i].pack.Add(1) - 1)
+				if ch >= chunks {
+					break
+				}
+				p0, p1 := panels*ch/chunks, panels*(ch+1)/chunks
+				packB(kb.bp, jb.b, k, n, jb.transB, kb.pc, kb.kcur, kb.jc, p0*nr, min(kb.ncur, p1*nr), nr)
+			}
+			barriers[i].Done()
+			barriers[i].Wait()
+			// Phase 2: micro-tiles.
+			if byRows {
+				panels = (m + mr - 1) / mr
+			}
+			chunks = min(panels, chunksPerThread*t)
+			for {
+				ch := int(counters[i].tiles.Add(1) - 1)
+				if ch >= chunks {
+					break
+				}
+				p0, p1 := panels*ch/chunks, panels*(ch+1)/chunks
+				if byRows {
+					mk.tiles(&jb, bf, kb, p0*mr, min(m, p1*mr), 0, kb.ncur)
+				} else {
+					mk.tiles(&jb, bf, kb, 0, m, p0*nr, min(kb.ncur, p1*nr))
+				}
+			}
+		}
+	}
 	var wg sync.WaitGroup
-	for w := 1; w < sp.t; w++ {
+	for range t - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			i0, i1, j0, j1 := sp.rect(w)
-			mk.run1(&jb, i0, i1, j0, j1)
+			bf := getBuffers(mk, k, 0, 0)
+			work(bf)
+			bufPool.Put(bf)
 		}()
 	}
-	i0, i1, j0, j1 := sp.rect(0)
-	mk.run1(&jb, i0, i1, j0, j1)
+	work(shared)
 	wg.Wait()
+	bufPool.Put(shared)
 }
 
-// block computes the output rectangle rows [i0,i1) × columns [j0,j1) with
-// the GotoBLAS loop nest: column blocks of nc, k blocks of kc (B packed
-// once per block), row blocks of mc, then micro-tiles. Full row panels read
-// A in place; only a last, partial row panel is packed (zero-padded).
-func (mk *microKernel) block(jb *job, bf *buffers, i0, i1, j0, j1 int) {
+// tiles computes the micro-tiles of rows [i0,i1) and block columns
+// [jr0,jr1) (relative to kb.jc) for the k block kb. Full row panels read A
+// in place; partial panels, and row-major panels whose stride maps the rows
+// into the same L1 sets, are copied into bf.a first.
+func (mk *microKernel) tiles(jb *job, bf *buffers, kb *kblock, i0, i1, jr0, jr1 int) {
 	mr, nr := mk.mr, mk.nr
 	m, k, n := jb.m, jb.k, jb.n
-	conflict := !jb.transA && setConflict(k, mr)
-	for jc := j0; jc < j1; jc += mk.nc {
-		ncur := min(mk.nc, j1-jc)
-		for pc := 0; pc < k; pc += mk.kc {
-			kcur := min(mk.kc, k-pc)
-			load := pc > 0
-			packB(bf.b, jb.b, k, n, jb.transB, pc, kcur, jc, ncur, nr)
-			for ic := i0; ic < i1; ic += mk.mc {
-				mcur := min(mk.mc, i1-ic)
-				for ir := 0; ir < mcur; ir += mr {
-					rows := min(mr, mcur-ir)
-					i := ic + ir
-					// Locate A[i..i+mr)[pc..pc+kcur).
-					var a []float32
-					var ra, ta int
-					switch {
-					case jb.transA && rows < mr:
-						packA(bf.a, jb.a, m, k, jb.transA, i, rows, pc, kcur, mr)
-						a, ra, ta = bf.a, 1, mr
-					case jb.transA:
-						a, ra, ta = jb.a[pc*m+i:], 1, m
-					case rows < mr || conflict:
-						// Copy the rows to a stride that maps them to
-						// different L1 sets (and zero-pad an edge panel).
-						ld := kcur + rowPad
-						for r := range mr {
-							d := bf.a[r*ld : r*ld+kcur]
-							if r < rows {
-								copy(d, jb.a[(i+r)*k+pc:])
-							} else {
-								clear(d)
-							}
-						}
-						a, ra, ta = bf.a, ld, 1
-					default:
-						a, ra, ta = jb.a[i*k+pc:], k, 1
-					}
-					for jr := 0; jr < ncur; jr += nr {
-						cols := min(nr, ncur-jr)
-						bp := bf.b[jr*kcur : (jr+nr)*kcur]
-						off := i*n + jc + jr
-						if rows == mr && cols == nr {
-							mk.run(kcur, a, ra, ta, bp, jb.c[off:off+(mr-1)*n+nr], n, load)
-							continue
-						}
-						// Edge tile: compute a full tile in scratch
-						// space and copy the valid part.
-						tile := bf.tile
-						if load {
-							for r := range rows {
-								copy(tile[r*nr:r*nr+cols], jb.c[off+r*n:off+r*n+cols])
-							}
-						}
-						mk.run(kcur, a, ra, ta, bp, tile, nr, load)
-						for r := range rows {
-							copy(jb.c[off+r*n:off+r*n+cols], tile[r*nr:r*nr+cols])
-						}
-					}
+	pc, kcur := kb.pc, kb.kcur
+	load := pc > 0
+	for i := i0; i < i1; i += mr {
+		rows := min(mr, i1-i)
+		// Locate A[i..i+mr)[pc..pc+kcur).
+		var a []float32
+		var ra, ta int
+		switch {
+		case jb.transA && rows < mr:
+			packATrans(bf.a, jb.a, m, i, rows, pc, kcur, mr)
+			a, ra, ta = bf.a, 1, mr
+		case jb.transA:
+			a, ra, ta = jb.a[pc*m+i:], 1, m
+		case rows < mr || kb.conflict:
+			// Copy the rows to a stride that maps them to different
+			// L1 sets (and zero-pad a partial panel).
+			ld := kcur + rowPad
+			for r := range mr {
+				d := bf.a[r*ld : r*ld+kcur]
+				if r < rows {
+					copy(d, jb.a[(i+r)*k+pc:])
+				} else {
+					clear(d)
 				}
+			}
+			a, ra, ta = bf.a, ld, 1
+		default:
+			a, ra, ta = jb.a[i*k+pc:], k, 1
+		}
+		for jr := jr0; jr < jr1; jr += nr {
+			cols := min(nr, kb.ncur-jr)
+			bp := kb.bp[jr*kcur : (jr+nr)*kcur]
+			off := i*n + kb.jc + jr
+			if rows == mr && cols == nr {
+				mk.run(kcur, a, ra, ta, bp, jb.c[off:off+(mr-1)*n+nr], n, load)
+				continue
+			}
+			// Edge tile: compute a full tile in scratch space and copy
+			// the valid part.
+			tile := bf.tile
+			if load {
+				for r := range rows {
+					copy(tile[r*nr:r*nr+cols], jb.c[off+r*n:off+r*n+cols])
+				}
+			}
+			mk.run(kcur, a, ra, ta, bp, tile, nr, load)
+			for r := range rows {
+				copy(jb.c[off+r*n:off+r*n+cols], tile[r*nr:r*nr+cols])
 			}
 		}
 	}
@@ -309,41 +354,26 @@ func setConflict(ld, mr int) bool {
 	return false
 }
 
-// packA packs rows [i0,i0+rows) × columns [t0,t0+kc) of op(A), rows <= mr,
-// into one panel: dst[t*mr + r] = A[i0+r][t0+t], zero-padded to mr rows.
-func packA(dst, a []float32, m, k int, transA bool, i0, rows, t0, kc, mr int) {
+// packATrans packs rows [i0,i0+rows) × columns [t0,t0+kc) of a
+// transposed A (A[i][t] = a[t*m+i]), rows <= mr, into one panel:
+// dst[t*mr + r] = A[i0+r][t0+t], zero-padded to mr rows.
+func packATrans(dst, a []float32, m, i0, rows, t0, kc, mr int) {
 	panel := dst[:kc*mr]
-	if transA {
-		// A[i][t] = a[t*m+i]: each t reads rows consecutive values.
-		for t := range kc {
-			src := a[(t0+t)*m+i0 : (t0+t)*m+i0+rows]
-			d := panel[t*mr : t*mr+mr]
-			copy(d, src)
-			clear(d[rows:])
-		}
-		return
-	}
-	// A[i][t] = a[i*k+t]: each row is contiguous in t.
-	for r := range rows {
-		src := a[(i0+r)*k+t0 : (i0+r)*k+t0+kc]
-		for t, v := range src {
-			panel[t*mr+r] = v
-		}
-	}
-	for r := rows; r < mr; r++ {
-		for t := range kc {
-			panel[t*mr+r] = 0
-		}
+	for t := range kc {
+		src := a[(t0+t)*m+i0 : (t0+t)*m+i0+rows]
+		d := panel[t*mr : t*mr+mr]
+		copy(d, src)
+		clear(d[rows:])
 	}
 }
 
-// packB packs rows [t0,t0+kc) × columns [j0,j0+cols) of op(B) into panels
-// of nr columns: dst[p*kc*nr + t*nr + c] = B[t0+t][j0+p*nr+c], zero-padded
-// to a multiple of nr columns.
-func packB(dst, b []float32, k, n int, transB bool, t0, kc, j0, cols, nr int) {
-	for p := 0; p*nr < cols; p++ {
+// packB packs rows [t0,t0+kc) × columns [j0+c0,j0+c1) of op(B) into
+// panels of nr columns (c0 a multiple of nr): dst[p*kc*nr + t*nr + c] =
+// B[t0+t][j0+p*nr+c], zero-padded to whole panels.
+func packB(dst, b []float32, k, n int, transB bool, t0, kc, j0, c0, c1, nr int) {
+	for p := c0 / nr; p*nr < c1; p++ {
 		panel := dst[p*kc*nr : (p+1)*kc*nr]
-		cp := min(nr, cols-p*nr)
+		cp := min(nr, c1-p*nr)
 		base := j0 + p*nr
 		if !transB {
 			// B[t][j] = b[t*n+j]: each t reads cp consecutive values.
