@@ -91,11 +91,22 @@ func (p Ports) Check() error {
 		name string
 		n    int
 	}{{"rpc", p.RPC}, {"p2p", p.P2P}, {"grpc", p.GRPC}, {"api", p.API}} {
-		addr := net.JoinHostPort(Host, strconv.Itoa(port.n))
+		if err := CheckPorts(port.name, "--"+port.name+"-port", port.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckPorts returns ErrPortInUse if any of ports on Host is taken; role and
+// flag name what uses them and how to move it.
+func CheckPorts(role, flag string, ports ...int) error {
+	for _, n := range ports {
+		addr := net.JoinHostPort(Host, strconv.Itoa(n))
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			return fmt.Errorf("%w: %s port %s (is another devnet or node running? stop it, or pass --%s-port): %v",
-				ErrPortInUse, port.name, addr, port.name, err)
+			return fmt.Errorf("%w: %s port %s (is another devnet or node running? stop it, or pass %s): %v",
+				ErrPortInUse, role, addr, flag, err)
 		}
 		l.Close()
 	}

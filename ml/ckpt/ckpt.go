@@ -129,7 +129,8 @@ func (c *Checkpoint) Names() []string {
 
 // encodeEntry is the canonical leaf of an entry: uint32 name length, name,
 // kind byte, then for a tensor uint32 rank, uint32 dims and little-endian
-// float32 data; for an integer its uint64; for bytes uint32 length and bytes.
+// float32 data (every NaN written as tensor.CanonicalNaN, whatever bits the
+// CPU produced); for an integer its uint64; for bytes uint32 length and bytes.
 func encodeEntry(e Entry) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, uint32(len(e.Name)))
 	b = append(b, e.Name...)
@@ -141,7 +142,7 @@ func encodeEntry(e Entry) []byte {
 			b = binary.LittleEndian.AppendUint32(b, uint32(d))
 		}
 		for _, v := range e.F32 {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+			b = binary.LittleEndian.AppendUint32(b, tensor.Float32Bits(v))
 		}
 	case Uint:
 		b = binary.LittleEndian.AppendUint64(b, e.U64)

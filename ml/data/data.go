@@ -93,10 +93,10 @@ func (d *Dataset) Leaves() [][]byte {
 	for i := 0; i < d.N; i++ {
 		b := make([]byte, 0, 4*(xs+ys))
 		for _, v := range d.X[i*xs : (i+1)*xs] {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+			b = binary.LittleEndian.AppendUint32(b, tensor.Float32Bits(v))
 		}
 		for _, v := range d.Y[i*ys : (i+1)*ys] {
-			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+			b = binary.LittleEndian.AppendUint32(b, tensor.Float32Bits(v))
 		}
 		leaves = append(leaves, b)
 	}

@@ -113,14 +113,15 @@ func (e *Exec) RunRange(lo, hi int) error {
 }
 
 // HashValues is SHA-256 over the little-endian IEEE-754 bytes of v: the hash
-// of one tensor in the op trace.
+// of one tensor in the op trace. Every NaN is hashed as tensor.CanonicalNaN,
+// since CPUs disagree on the bits of a NaN they generate.
 func HashValues(v []float32) merkle.Hash {
 	h := sha256.New()
 	var buf [4096]byte
 	for len(v) > 0 {
 		k := min(len(v), len(buf)/4)
 		for i := 0; i < k; i++ {
-			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v[i]))
+			binary.LittleEndian.PutUint32(buf[4*i:], tensor.Float32Bits(v[i]))
 		}
 		h.Write(buf[:4*k])
 		v = v[k:]

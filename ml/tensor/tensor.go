@@ -8,6 +8,7 @@ package tensor
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Tensor is a dense row-major float32 array.
@@ -82,4 +83,22 @@ func Strides(shape []int) []int {
 // Clone returns a deep copy of t.
 func (t Tensor) Clone() Tensor {
 	return Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
+}
+
+// CanonicalNaN is the one bit pattern CE-v1 uses for NaN when tensors are
+// hashed or serialized: the positive quiet NaN with an empty payload.
+// Hardware produces different NaNs for the same invalid operation (x86
+// SSE/AVX gives the negative "default NaN" 0xffc00000, arm64 0x7fc00000),
+// so raw bits of a NaN are not portable.
+const CanonicalNaN uint32 = 0x7fc00000
+
+// Float32Bits is math.Float32bits with every NaN mapped to CanonicalNaN. Use
+// it wherever tensor values are encoded for a hash or a commitment, so that
+// the result does not depend on which CPU produced the NaN. Non-NaN values
+// (including ±0 and ±Inf) keep their exact bits.
+func Float32Bits(v float32) uint32 {
+	if v != v {
+		return CanonicalNaN
+	}
+	return math.Float32bits(v)
 }

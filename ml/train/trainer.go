@@ -355,7 +355,11 @@ func UnigramEntropy(ds *data.Dataset) float64 {
 	for _, c := range counts {
 		if c > 0 {
 			p := c / float64(len(ds.Y))
-			h -= p * math.Log(p)
+			// Display only (summary JSON, tests): never hashed or committed.
+			// The explicit conversion rounds the product, so the compiler
+			// cannot fuse it with the subtraction (FMSUB on arm64, ppc64,
+			// s390x) and the printed value is the same on every platform.
+			h -= float64(p * math.Log(p))
 		}
 	}
 	return h

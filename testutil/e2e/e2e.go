@@ -84,6 +84,8 @@ type Devnet struct {
 	Ports devnet.Ports
 	// Log is the file receiving the devnet process's stdout and stderr.
 	Log string
+	// Flags are extra `hyphad devnet` flags, passed at every start.
+	Flags []string
 
 	t    testing.TB
 	cmd  *exec.Cmd
@@ -94,6 +96,13 @@ type Devnet struct {
 // it to produce blocks, and stops it when the test ends. It skips the test under
 // `go test -short`.
 func StartDevnet(t testing.TB) *Devnet {
+	t.Helper()
+	return StartDevnetWith(t, "--demo=false")
+}
+
+// StartDevnetWith is StartDevnet with extra `hyphad devnet` flags (for example
+// "--demo-port", "18080" to run the demo subnet, which StartDevnet leaves off).
+func StartDevnetWith(t testing.TB, flags ...string) *Devnet {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -108,6 +117,7 @@ func StartDevnet(t testing.TB) *Devnet {
 		Home:  filepath.Join(dir, "home"),
 		Ports: ports,
 		Log:   filepath.Join(dir, "devnet.out"),
+		Flags: flags,
 		t:     t,
 	}
 	d.Start(t)
@@ -126,9 +136,10 @@ func (d *Devnet) Start(t testing.TB) {
 	if err != nil {
 		t.Fatalf("devnet log: %v", err)
 	}
-	cmd := exec.Command(d.Bin, "devnet", "--home", d.Home,
+	args := append([]string{"devnet", "--home", d.Home,
 		"--rpc-port", strconv.Itoa(d.Ports.RPC), "--p2p-port", strconv.Itoa(d.Ports.P2P),
-		"--grpc-port", strconv.Itoa(d.Ports.GRPC), "--api-port", strconv.Itoa(d.Ports.API))
+		"--grpc-port", strconv.Itoa(d.Ports.GRPC), "--api-port", strconv.Itoa(d.Ports.API)}, d.Flags...)
+	cmd := exec.Command(d.Bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

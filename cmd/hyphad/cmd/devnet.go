@@ -25,6 +25,7 @@ import (
 
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/devnet"
+	"github.com/hypha-network/hypha/devnet/demo"
 )
 
 const (
@@ -34,6 +35,8 @@ const (
 	flagGRPCPort = "grpc-port"
 	flagAPIPort  = "api-port"
 	flagVerbose  = "verbose"
+	flagDemo     = "demo"
+	flagDemoPort = "demo-port"
 )
 
 // DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
@@ -72,10 +75,13 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 				*p.dst, _ = cmd.Flags().GetInt(p.flag)
 			}
 			reset, _ := cmd.Flags().GetBool(flagReset)
+			withDemo, _ := cmd.Flags().GetBool(flagDemo)
+			demoPort, _ := cmd.Flags().GetInt(flagDemoPort)
 			verbose, _ := cmd.Flags().GetBool(flagVerbose)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
 				home: home, ports: ports, reset: reset, verbose: verbose, logLevel: logLevel,
+				demo: withDemo, demoPort: demoPort,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
@@ -86,6 +92,8 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 	cmd.Flags().Int(flagGRPCPort, devnet.DefaultPorts.GRPC, "gRPC port on 127.0.0.1")
 	cmd.Flags().Int(flagAPIPort, devnet.DefaultPorts.API, "REST API port on 127.0.0.1")
 	cmd.Flags().Bool(flagVerbose, false, "Print node logs to stderr instead of HOME/devnet.log")
+	cmd.Flags().Bool(flagDemo, true, "Run the demo subnet: 3 miners, a validator and a gateway (--demo=false to skip)")
+	cmd.Flags().Int(flagDemoPort, 8080, "Demo gateway port on 127.0.0.1; the demo miners use the next three ports")
 	return cmd
 }
 
@@ -95,6 +103,8 @@ type devnetRun struct {
 	reset     bool
 	verbose   bool
 	logLevel  string
+	demo      bool
+	demoPort  int
 	clientCtx client.Context
 	enc       app.EncodingConfig
 	basics    module.BasicManager
@@ -117,6 +127,11 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 	}
 	if err := r.ports.Check(); err != nil {
 		return err
+	}
+	if r.demo {
+		if err := devnet.CheckPorts("demo", "--demo-port (or --demo=false)", r.demoPort, r.demoPort+1, r.demoPort+2, r.demoPort+3); err != nil {
+			return err
+		}
 	}
 	if exists {
 		fmt.Fprintf(out, "Resuming the devnet in %s\n", r.home)
@@ -218,6 +233,15 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 	fmt.Fprintf(out, "\nUse the CLI with --home %s (test keyring, chain id and node are preset), e.g.\n", r.home)
 	fmt.Fprintf(out, "  hyphad tx bank send alice $(hyphad keys show bob -a --home %[1]s) 1000000uhyp --home %[1]s --yes\n", r.home)
 	fmt.Fprintln(out, "Press Ctrl-C to stop; run the same command again to resume.")
+	if r.demo {
+		go func() {
+			err := demo.Run(ctx, demo.Options{Home: r.home, API: fmt.Sprintf("http://%s:%d", devnet.Host, r.ports.API),
+				GatewayPort: r.demoPort, Out: out})
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(out, "Demo subnet stopped: %v (the chain keeps running)\n", err)
+			}
+		}()
+	}
 
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()

@@ -1,0 +1,517 @@
+package provider
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/agent/provider/runtime"
+	"github.com/hypha-network/hypha/x/market/types"
+)
+
+// Agent is a running provider agent.
+type Agent struct {
+	cfg     *Config
+	chain   *chain.Client
+	store   *Store
+	rt      runtime.Runtime
+	log     *log.Logger
+	addr    string
+	inv     types.Inventory
+	params  types.Params
+	tlsCert tls.Certificate
+	fp      string
+	wake    chan struct{}
+
+	mu sync.Mutex // guards lease records and runtime start/stop
+
+	// retryAt holds orders whose pricing or bid failed, and when to try again.
+	retryAt map[uint64]time.Time
+
+	bidsPlaced, bidsWon, withdrawals atomic.Int64
+	activeLeases                     atomic.Int64
+}
+
+// New prepares an agent: opens its state, loads or creates its TLS
+// certificate, and checks its key. It does not touch the chain yet.
+func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data_dir: %w", err)
+	}
+	a := &Agent{cfg: cfg, log: log.New(out, "provider: ", log.LstdFlags|log.LUTC), wake: make(chan struct{}, 1),
+		retryAt: map[uint64]time.Time{}}
+	var err error
+	if a.inv, err = cfg.InventorySpec(); err != nil {
+		return nil, err
+	}
+	if cfg.Inventory.DetectGPUs {
+		gpus, msg := DetectNVIDIA(ctx)
+		a.log.Print(msg)
+		switch {
+		case len(a.inv.Gpus) > 0 && len(gpus) > 0:
+			a.log.Printf("inventory.gpus is set in the config: offering those, not the detected ones")
+		case len(gpus) > 0:
+			a.inv.Gpus = gpus
+		}
+	}
+	if a.chain, err = chain.New("", cfg.Chain.Home, cfg.Chain.Key, cfg.Chain.Node); err != nil {
+		return nil, err
+	}
+	a.chain.KeyringBackend, a.chain.ChainID = cfg.Chain.KeyringBackend, cfg.Chain.ChainID
+	if a.addr, err = a.chain.Address(ctx); err != nil {
+		return nil, err
+	}
+	if a.tlsCert, a.fp, err = loadOrCreateCert(cfg.DataDir, cfg.HostURI); err != nil {
+		return nil, err
+	}
+	if a.store, err = OpenStore(filepath.Join(cfg.DataDir, "state.db")); err != nil {
+		return nil, err
+	}
+	a.rt = runtime.NewProcess(filepath.Join(cfg.DataDir, "workloads"), a.log.Printf)
+	return a, nil
+}
+
+// Address is the provider's account address.
+func (a *Agent) Address() string { return a.addr }
+
+// Fingerprint is the hex SHA-256 of the agent's TLS certificate.
+func (a *Agent) Fingerprint() string { return a.fp }
+
+// Run registers the provider, re-adopts workloads, serves the lease API and
+// reconciles with the chain until ctx ends. Workloads keep running after Run
+// returns; a new agent re-adopts them.
+func (a *Agent) Run(ctx context.Context) error {
+	defer a.store.Close()
+	var err error
+	if a.params, err = a.chain.Params(ctx); err != nil {
+		return fmt.Errorf("read market params: %w", err)
+	}
+	if a.cfg.HeartbeatMargin <= 0 {
+		a.cfg.HeartbeatMargin = max(a.params.HeartbeatInterval/2, 1)
+	}
+	if err := a.ensureProvider(ctx); err != nil {
+		return err
+	}
+	if err := a.readopt(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s for the lease API: %w (choose another listen address)", a.cfg.Listen, err)
+	}
+	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{a.tlsCert}, MinVersion: tls.VersionTLS12},
+		ErrorLog:  log.New(io.Discard, "", 0)}
+	go func() {
+		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Printf("lease API stopped: %v", err)
+		}
+	}()
+	a.log.Printf("provider %s serving the lease API on %s (%s, TLS fingerprint %s)", a.addr, a.cfg.Listen, a.cfg.HostURI, a.fp)
+	go a.chain.SubscribeOrders(ctx, a.poke, a.log.Printf)
+
+	t := time.NewTicker(a.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		a.step(ctx)
+		select {
+		case <-ctx.Done():
+			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = srv.Shutdown(shutdown)
+			cancel()
+			a.mu.Lock()
+			a.rt.Detach()
+			a.mu.Unlock()
+			a.log.Printf("stopped; workloads keep running and will be re-adopted on the next start")
+			return nil
+		case <-t.C:
+		case <-a.wake:
+		}
+	}
+}
+
+func (a *Agent) poke() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+func attrString(attrs []types.Attribute) string {
+	parts := make([]string, len(attrs))
+	for i, at := range attrs {
+		parts[i] = at.Key + "=" + at.Value
+	}
+	return strings.Join(parts, ",")
+}
+
+func (a *Agent) providerArgs() []string {
+	args := []string{"--host-uri", a.cfg.HostURI, "--tls-fingerprint", a.fp,
+		"--cpu", strconv.FormatUint(a.inv.CpuMillis, 10), "--memory", strconv.FormatUint(a.inv.MemoryBytes, 10)}
+	if attrs := a.cfg.AttributeList(); len(attrs) > 0 {
+		args = append(args, "--attributes", attrString(attrs))
+	}
+	for _, s := range a.inv.Storage {
+		args = append(args, "--disk", fmt.Sprintf("class=%s,size=%d", s.Class, s.Bytes))
+	}
+	for _, g := range a.inv.Gpus {
+		args = append(args, "--gpu", fmt.Sprintf("vendor=%s,model=%s,vram=%d,interface=%s,count=%d", g.Vendor, g.Model, g.VramMib, g.Interface, g.Count))
+	}
+	return args
+}
+
+// ensureProvider registers the provider or updates it when the config changed.
+func (a *Agent) ensureProvider(ctx context.Context) error {
+	p, err := a.chain.Provider(ctx, a.addr)
+	if err != nil && !chain.IsNotFound(err) {
+		return fmt.Errorf("look up provider %s: %w", a.addr, err)
+	}
+	if err != nil {
+		a.log.Printf("registering provider %s with bond %s", a.addr, a.cfg.Bond)
+		_, err := a.chain.Tx(ctx, append([]string{"market", "create-provider", "--bond", a.cfg.Bond}, a.providerArgs()...)...)
+		if err != nil {
+			return fmt.Errorf("register provider: %w", err)
+		}
+		return nil
+	}
+	same := p.HostUri == a.cfg.HostURI && p.TlsFingerprint == a.fp &&
+		attrString(p.Attributes) == attrString(a.cfg.AttributeList()) &&
+		p.Inventory.CpuMillis == a.inv.CpuMillis && p.Inventory.MemoryBytes == a.inv.MemoryBytes &&
+		fmt.Sprint(p.Inventory.Storage) == fmt.Sprint(a.inv.Storage) && fmt.Sprint(p.Inventory.Gpus) == fmt.Sprint(a.inv.Gpus)
+	if same {
+		a.log.Printf("provider %s is registered and up to date", a.addr)
+		return nil
+	}
+	a.log.Printf("updating provider %s on chain (host, fingerprint, attributes or inventory changed)", a.addr)
+	if _, err := a.chain.Tx(ctx, append([]string{"market", "update-provider"}, a.providerArgs()...)...); err != nil {
+		return fmt.Errorf("update provider: %w", err)
+	}
+	return nil
+}
+
+// readopt takes over the workloads of leases that were running when the
+// previous agent stopped.
+func (a *Agent) readopt(ctx context.Context) error {
+	recs, err := a.store.Leases()
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, rec := range recs {
+		if rec.State != leaseRunning {
+			continue
+		}
+		// A lease that closed while the agent was down is not restarted;
+		// the first reconciliation stops what is left of it.
+		if l, err := a.chain.Lease(ctx, rec.ID); chain.IsNotFound(err) || (err == nil && l.Lease.State != types.LeaseActive) {
+			continue
+		}
+		for i := range rec.Instances {
+			ir := &rec.Instances[i]
+			h, err := a.rt.Adopt(ctx, ir.Instance, ir.Handle)
+			if err != nil {
+				a.log.Printf("lease %d: re-adopt %s: %v", rec.ID, ir.Instance.Name(), err)
+				continue
+			}
+			ir.Handle = h
+		}
+		if err := a.store.PutLease(rec); err != nil {
+			return fmt.Errorf("save lease %d: %w", rec.ID, err)
+		}
+	}
+	return nil
+}
+
+// retryDelay is how long the agent waits before pricing or bidding again on
+// an order after a failure.
+const retryDelay = 30 * time.Second
+
+const (
+	leaseAwaiting = "awaiting-manifest"
+	leaseRunning  = "running"
+	leaseClosed   = "closed"
+)
+
+// step reconciles with the chain once: leases (heartbeats, withdrawals,
+// closures) then bids.
+func (a *Agent) step(ctx context.Context) {
+	height, err := a.chain.Height(ctx)
+	if err != nil {
+		a.log.Printf("%v", err)
+		return
+	}
+	leases, err := a.chain.ActiveLeases(ctx, a.addr)
+	if err != nil {
+		a.log.Printf("list active leases: %v", err)
+		return
+	}
+	active := map[uint64]types.Lease{}
+	for _, l := range leases {
+		active[l.OrderId] = l
+		a.serveLease(ctx, height, l)
+	}
+	a.activeLeases.Store(int64(len(active)))
+	a.closeGone(ctx, active)
+	a.bid(ctx, height, active)
+}
+
+func (a *Agent) serveLease(ctx context.Context, height int64, l types.Lease) {
+	a.mu.Lock()
+	rec, err := a.store.Lease(l.OrderId)
+	if err == nil && rec == nil {
+		rec = &LeaseRecord{ID: l.OrderId, Owner: l.Owner, State: leaseAwaiting, LastWithdrawHeight: l.StartHeight}
+		err = a.store.PutLease(rec)
+		if err == nil {
+			a.log.Printf("won lease %d from %s at %s per block; waiting for the manifest", l.OrderId, l.Owner, l.Price)
+			if b, _ := a.store.Bid(l.OrderId); b != nil && b.State != "won" {
+				b.State = "won"
+				_ = a.store.PutBid(b)
+				a.bidsWon.Add(1)
+			}
+		}
+	}
+	a.mu.Unlock()
+	if err != nil {
+		a.log.Printf("lease %d: state: %v", l.OrderId, err)
+		return
+	}
+	if l.HeartbeatDeadline-height <= a.cfg.HeartbeatMargin {
+		if _, err := a.chain.Tx(ctx, "market", "heartbeat", strconv.FormatUint(l.OrderId, 10)); err != nil {
+			a.log.Printf("lease %d: heartbeat: %v", l.OrderId, err)
+		} else {
+			a.log.Printf("lease %d: heartbeat sent (deadline was %d, height %d)", l.OrderId, l.HeartbeatDeadline, height)
+		}
+	}
+	if height-rec.LastWithdrawHeight >= a.cfg.WithdrawEvery {
+		res, err := a.chain.Tx(ctx, "market", "withdraw", strconv.FormatUint(l.OrderId, 10))
+		if err != nil {
+			a.log.Printf("lease %d: withdraw: %v", l.OrderId, err)
+			return
+		}
+		a.withdrawals.Add(1)
+		a.log.Printf("lease %d: withdrew %s", l.OrderId, res.Events["market_payment_settled"]["provider_amount"])
+		a.mu.Lock()
+		if cur, err := a.store.Lease(l.OrderId); err == nil && cur != nil {
+			cur.LastWithdrawHeight = height
+			_ = a.store.PutLease(cur)
+		}
+		a.mu.Unlock()
+	}
+}
+
+// closeGone stops the workloads of recorded leases that are no longer active.
+func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
+	recs, err := a.store.Leases()
+	if err != nil {
+		a.log.Printf("read state: %v", err)
+		return
+	}
+	for _, rec := range recs {
+		if rec.State == leaseClosed {
+			continue
+		}
+		if _, ok := active[rec.ID]; ok {
+			continue
+		}
+		reason := "lease closed"
+		if l, err := a.chain.Lease(ctx, rec.ID); err == nil {
+			if l.Lease.State == types.LeaseActive {
+				continue // raced with the listing
+			}
+			reason = l.Lease.CloseReason.String()
+		} else if !chain.IsNotFound(err) {
+			a.log.Printf("lease %d: %v", rec.ID, err)
+			continue
+		}
+		a.stopLease(ctx, rec.ID, reason)
+	}
+}
+
+// stopLease stops a lease's workloads and marks it closed.
+func (a *Agent) stopLease(ctx context.Context, id uint64, reason string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rec, err := a.store.Lease(id)
+	if err != nil || rec == nil || rec.State == leaseClosed {
+		return
+	}
+	for _, ir := range rec.Instances {
+		if _, ok := a.rt.Status(ir.Instance.Name()); ok {
+			_ = a.rt.Stop(ctx, ir.Instance.Name())
+		} else {
+			runtime.StopOrphan(ir.Handle)
+		}
+	}
+	rec.State, rec.ClosedReason = leaseClosed, reason
+	if err := a.store.PutLease(rec); err != nil {
+		a.log.Printf("lease %d: save: %v", id, err)
+	}
+	a.log.Printf("lease %d closed (%s): workloads stopped", id, reason)
+}
+
+// bid places bids on open orders the provider can serve and releases the
+// reservations of bids that lost.
+func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.Lease) {
+	orders, err := a.chain.OpenOrders(ctx)
+	if err != nil {
+		a.log.Printf("list open orders: %v", err)
+		return
+	}
+	open := map[uint64]bool{}
+	for _, o := range orders {
+		open[o.Id] = true
+	}
+	bids, err := a.store.Bids()
+	if err != nil {
+		a.log.Printf("read bids: %v", err)
+		return
+	}
+	reserved := types.Inventory{}
+	for _, b := range bids {
+		if b.State != "open" {
+			continue
+		}
+		if !open[b.OrderID] {
+			if _, won := active[b.OrderID]; !won {
+				b.State = "lost"
+				_ = a.store.PutBid(b)
+				continue
+			}
+		}
+		if alloc, ok := b.Resources.Allocate(a.inv); ok {
+			reserved = reserved.Add(alloc)
+		}
+	}
+	p, err := a.chain.Provider(ctx, a.addr)
+	if err != nil {
+		a.log.Printf("read provider: %v", err)
+		return
+	}
+	free, ok := a.inv.Sub(p.Allocated)
+	if !ok {
+		return
+	}
+	for _, o := range orders {
+		if rec, _ := a.store.Bid(o.Id); rec != nil {
+			continue
+		}
+		if t, ok := a.retryAt[o.Id]; ok && time.Now().Before(t) {
+			continue
+		}
+		if o.Owner == a.addr {
+			continue
+		}
+		// After a crash between broadcast and saving, the chain knows the bid.
+		if b, err := a.chain.Bid(ctx, o.Id, a.addr); err == nil {
+			_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Price: b.Price.String(), Height: b.CreatedHeight, State: "open", Resources: o.Resources})
+			continue
+		}
+		if len(o.RequiredAuditors) > 0 || !types.HasAttributes(p.Attributes, o.Placement) {
+			continue
+		}
+		avail, ok := free.Sub(reserved)
+		if !ok {
+			continue
+		}
+		alloc, fits := o.Resources.Allocate(avail)
+		if !fits {
+			continue
+		}
+		price, ok, err := a.cfg.Pricing.Quote(ctx, o)
+		if err != nil {
+			a.log.Printf("order %d: %v; not bidding, retrying in %s", o.Id, err, retryDelay)
+			a.retryAt[o.Id] = time.Now().Add(retryDelay)
+			continue
+		}
+		if !ok || o.MaxPricePerBlock.Denom != a.cfg.Pricing.Denom || new(big.Int).SetUint64(price).Cmp(o.MaxPricePerBlock.Amount.BigInt()) > 0 {
+			a.log.Printf("order %d: not bidding (our price %d%s, max %s)", o.Id, price, a.cfg.Pricing.Denom, o.MaxPricePerBlock)
+			_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Height: height, State: "skipped"})
+			continue
+		}
+		amount := fmt.Sprintf("%d%s", price, a.cfg.Pricing.Denom)
+		if _, err := a.chain.Tx(ctx, "market", "bid", strconv.FormatUint(o.Id, 10), amount); err != nil {
+			a.log.Printf("order %d: bid: %v; retrying in %s", o.Id, err, retryDelay)
+			a.retryAt[o.Id] = time.Now().Add(retryDelay)
+			continue
+		}
+		_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Price: amount, Height: height, State: "open", Resources: o.Resources})
+		reserved = reserved.Add(alloc)
+		delete(a.retryAt, o.Id)
+		a.bidsPlaced.Add(1)
+		a.log.Printf("placed bid on order %d at %s per block", o.Id, amount)
+	}
+}
+
+// loadOrCreateCert returns the agent's TLS certificate and its fingerprint,
+// creating a self-signed one for host_uri's host on first use.
+func loadOrCreateCert(dir, hostURI string) (tls.Certificate, string, error) {
+	certPath, keyPath := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if _, err := os.Stat(certPath); errors.Is(err, os.ErrNotExist) {
+		if err := writeCert(certPath, keyPath, hostURI); err != nil {
+			return tls.Certificate{}, "", fmt.Errorf("create TLS certificate: %w", err)
+		}
+	}
+	cert, err := tls.LoadX509KeyPair(certPath, keyPath)
+	if err != nil {
+		return tls.Certificate{}, "", fmt.Errorf("load TLS certificate from %s: %w (delete both files to create new ones)", dir, err)
+	}
+	sum := sha256.Sum256(cert.Certificate[0])
+	return cert, hex.EncodeToString(sum[:]), nil
+}
+
+func writeCert(certPath, keyPath, hostURI string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: "hypha provider"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	if u, err := url.Parse(hostURI); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil {
+			tmpl.IPAddresses = []net.IP{ip}
+		} else if u.Hostname() != "" {
+			tmpl.DNSNames = []string{u.Hostname()}
+		}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+}

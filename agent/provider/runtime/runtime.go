@@ -1,0 +1,84 @@
+// Package runtime runs the workloads of leases. Runtime is the interface the
+// provider agent uses; Process is the embedded backend that runs each service
+// instance as a host process.
+package runtime
+
+import (
+	"context"
+	"time"
+)
+
+// Instance is one running copy of a service.
+type Instance struct {
+	// Lease is the lease (order) id.
+	Lease uint64 `json:"lease"`
+	// Service is the manifest service name; Index numbers its copies from 0.
+	Service string `json:"service"`
+	Index   int    `json:"index"`
+	// Command is the program and arguments, already expanded.
+	Command []string `json:"command"`
+	// Env is the environment, as KEY=VALUE.
+	Env []string `json:"env"`
+	// Ports maps each exposed container port to the host port allocated for it.
+	Ports map[uint32]int `json:"ports"`
+	// Limits applied to the instance.
+	MemoryBytes  uint64 `json:"memory_bytes"`
+	CPUMillis    uint64 `json:"cpu_millis"`
+	StorageBytes uint64 `json:"storage_bytes"`
+}
+
+// Name identifies an instance within a provider: "<lease>-<service>-<index>".
+func (i Instance) Name() string {
+	return itoa(i.Lease) + "-" + i.Service + "-" + itoa(uint64(i.Index))
+}
+
+// State is what a runtime reports about an instance.
+type State struct {
+	Name      string    `json:"name"`
+	Running   bool      `json:"running"`
+	PID       int       `json:"pid,omitempty"`
+	Restarts  int       `json:"restarts"`
+	StartedAt time.Time `json:"started_at"`
+	LastExit  string    `json:"last_exit,omitempty"`
+}
+
+// Handle is persisted by the agent so that a new agent process can re-adopt a
+// running instance; its content is runtime-specific.
+type Handle []byte
+
+// Runtime starts, adopts, inspects and stops instances.
+type Runtime interface {
+	// Start starts an instance and supervises it (restarting it with backoff
+	// when it exits) until Stop.
+	Start(ctx context.Context, inst Instance) (Handle, error)
+	// Adopt takes over supervision of an instance started by an earlier agent
+	// process, restarting it if it is no longer running.
+	Adopt(ctx context.Context, inst Instance, h Handle) (Handle, error)
+	// Handle returns the current re-adoption handle of an instance (it changes
+	// on restart).
+	Handle(name string) (Handle, bool)
+	// Status reports an instance's state.
+	Status(name string) (State, bool)
+	// Logs returns at most the last n lines the instance printed.
+	Logs(name string, n int) ([]string, error)
+	// LogFile is the file the instance's output is appended to.
+	LogFile(name string) string
+	// Stop stops an instance and forgets it; its logs stay readable.
+	Stop(ctx context.Context, name string) error
+	// Detach stops supervising every instance without stopping it (agent shutdown).
+	Detach()
+}
+
+func itoa(n uint64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,406 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/agent/provider/runtime"
+	"github.com/hypha-network/hypha/agent/tenant"
+	"github.com/hypha-network/hypha/x/market/client/cli"
+	"github.com/hypha-network/hypha/x/market/types"
+)
+
+// LeaseStatus is the lease API's status answer.
+type LeaseStatus struct {
+	Lease    uint64          `json:"lease"`
+	State    string          `json:"state"`
+	Reason   string          `json:"reason,omitempty"`
+	Services []ServiceStatus `json:"services"`
+}
+
+// ServiceStatus is one service instance in a status answer.
+type ServiceStatus struct {
+	Name      string            `json:"name"`
+	Index     int               `json:"index"`
+	Running   bool              `json:"running"`
+	PID       int               `json:"pid,omitempty"`
+	Restarts  int               `json:"restarts"`
+	LastExit  string            `json:"last_exit,omitempty"`
+	Endpoints map[string]string `json:"endpoints"` // container port → host:port
+}
+
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func errorf(code int, format string, args ...any) error {
+	return &httpError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func (a *Agent) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /lease/{id}/manifest", a.api(a.putManifest))
+	mux.HandleFunc("GET /lease/{id}/status", a.api(a.getStatus))
+	mux.HandleFunc("GET /lease/{id}/logs", a.api(a.getLogs))
+	mux.HandleFunc("POST /lease/{id}/close", a.api(a.postClose))
+	mux.HandleFunc("GET /metrics", a.metrics)
+	return mux
+}
+
+// api wraps a signed lease API handler: it reads the body, checks the
+// signature and that the signer owns the lease, and renders errors.
+func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.Lease, body []byte, r *http.Request) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		out, err := func() (any, error) {
+			body, err := io.ReadAll(io.LimitReader(r.Body, tenant.MaxManifestBytes+1))
+			if err != nil {
+				return nil, errorf(http.StatusBadRequest, "read request: %v", err)
+			}
+			if len(body) > tenant.MaxManifestBytes {
+				return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tenant.MaxManifestBytes)
+			}
+			signer, err := tenant.Verify(r, body, time.Now())
+			if err != nil {
+				return nil, errorf(http.StatusUnauthorized, "%v", err)
+			}
+			id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+			if err != nil {
+				return nil, errorf(http.StatusBadRequest, "lease id %q is not a number", r.PathValue("id"))
+			}
+			lr, err := a.chain.Lease(r.Context(), id)
+			if chain.IsNotFound(err) || (err == nil && lr.Lease.Provider != a.addr) {
+				return nil, errorf(http.StatusNotFound, "unknown lease %d: this provider does not serve it", id)
+			}
+			if err != nil {
+				return nil, errorf(http.StatusBadGateway, "look up lease %d on chain: %v", id, err)
+			}
+			if !tenant.SameAccount(lr.Lease.Owner, signer) {
+				return nil, errorf(http.StatusForbidden, "the request is signed by another account than the lease owner %s", lr.Lease.Owner)
+			}
+			rec, err := a.store.Lease(id)
+			if err != nil {
+				return nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+			}
+			return fn(r.Context(), rec, lr.Lease, body, r)
+		}()
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			code := http.StatusInternalServerError
+			var he *httpError
+			if errors.As(err, &he) {
+				code = he.code
+			}
+			w.WriteHeader(code)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		if stream, ok := out.(streamFunc); ok {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			stream(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}
+}
+
+// streamFunc is a handler result written as a stream instead of JSON.
+type streamFunc func(w http.ResponseWriter, r *http.Request)
+
+func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lease, body []byte, _ *http.Request) (any, error) {
+	if lease.State != types.LeaseActive {
+		return nil, errorf(http.StatusConflict, "lease %d is closed", lease.OrderId)
+	}
+	m, err := tenant.ParseManifest(body)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	order, err := a.chain.Order(ctx, lease.OrderId)
+	if err != nil {
+		return nil, errorf(http.StatusBadGateway, "look up order %d: %v", lease.OrderId, err)
+	}
+	if err := m.FitsLease(lease.Allocation, order.Resources.Ports); err != nil {
+		return nil, errorf(http.StatusUnprocessableEntity, "%v", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rec, err := a.store.Lease(lease.OrderId)
+	if err != nil {
+		return nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+	}
+	if rec == nil {
+		rec = &LeaseRecord{ID: lease.OrderId, Owner: lease.Owner, State: leaseAwaiting, LastWithdrawHeight: lease.StartHeight}
+	}
+	switch rec.State {
+	case leaseClosed:
+		return nil, errorf(http.StatusConflict, "lease %d is closed", lease.OrderId)
+	case leaseRunning:
+		if bytes.Equal(rec.Manifest, body) {
+			return a.status(rec), nil
+		}
+		return nil, errorf(http.StatusConflict, "lease %d already runs a different manifest: updates are not supported yet; close the lease and deploy again", lease.OrderId)
+	}
+	var started []string
+	fail := func(err error) (any, error) {
+		for _, n := range started {
+			_ = a.rt.Stop(ctx, n)
+		}
+		return nil, err
+	}
+	rec.Instances = nil
+	for _, name := range m.ServiceNames() {
+		s := m.Services[name]
+		inst, err := a.instance(lease.OrderId, name, s, m.Profiles[s.Profile])
+		if err != nil {
+			return fail(err)
+		}
+		for i := 0; i < s.Count; i++ {
+			in := inst
+			in.Index = i
+			if in.Ports, err = allocPorts(s.Expose); err != nil {
+				return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
+			}
+			in.Env, in.Command = serviceEnv(lease.OrderId, name, i, s, in.Ports)
+			h, err := a.rt.Start(context.WithoutCancel(ctx), in)
+			if err != nil {
+				return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", name, err))
+			}
+			started = append(started, in.Name())
+			rec.Instances = append(rec.Instances, InstanceRecord{Instance: in, Handle: h})
+		}
+	}
+	rec.State, rec.Manifest = leaseRunning, body
+	if err := a.store.PutLease(rec); err != nil {
+		return fail(errorf(http.StatusInternalServerError, "save lease: %v", err))
+	}
+	a.log.Printf("lease %d: manifest accepted, %d instance(s) started", lease.OrderId, len(rec.Instances))
+	return a.status(rec), nil
+}
+
+func (a *Agent) instance(lease uint64, name string, s *tenant.Service, p *tenant.Profile) (runtime.Instance, error) {
+	if s.Image != "" && len(s.Command) == 0 {
+		return runtime.Instance{}, errorf(http.StatusUnprocessableEntity, "service %s names an image, but this provider runs the process runtime: give a command", name)
+	}
+	cpu, _ := tenant.ParseCPU(p.CPU)
+	mem, _ := cli.ParseSize(orZero(p.Memory))
+	disk, _ := cli.ParseSize(orZero(p.Storage))
+	return runtime.Instance{Lease: lease, Service: name, CPUMillis: cpu, MemoryBytes: mem, StorageBytes: disk}, nil
+}
+
+func orZero(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "0"
+	}
+	return s
+}
+
+// allocPorts picks a free host port for each exposed port.
+func allocPorts(expose []tenant.Expose) (map[uint32]int, error) {
+	out := map[uint32]int{}
+	for _, e := range expose {
+		l, err := net.Listen("tcp", ":0")
+		if err != nil {
+			return nil, err
+		}
+		out[e.Port] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	return out, nil
+}
+
+// serviceEnv builds the environment and expanded command of an instance:
+// the manifest env plus PORT (the first exposed port's host port),
+// PORT_<port> for each exposed port, HYPHA_LEASE_ID, HYPHA_SERVICE,
+// HYPHA_INSTANCE, PATH and HOME.
+func serviceEnv(lease uint64, name string, idx int, s *tenant.Service, ports map[uint32]int) ([]string, []string) {
+	vars := map[string]string{}
+	for k, v := range s.Env {
+		vars[k] = v
+	}
+	vars["PATH"] = os.Getenv("PATH")
+	if _, ok := vars["HOME"]; !ok {
+		vars["HOME"] = "."
+	}
+	vars["HYPHA_LEASE_ID"] = strconv.FormatUint(lease, 10)
+	vars["HYPHA_SERVICE"] = name
+	vars["HYPHA_INSTANCE"] = strconv.Itoa(idx)
+	for i, e := range s.Expose {
+		hp := strconv.Itoa(ports[e.Port])
+		vars["PORT_"+strconv.FormatUint(uint64(e.Port), 10)] = hp
+		if i == 0 {
+			vars["PORT"] = hp
+		}
+	}
+	env := make([]string, 0, len(vars))
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	var cmd []string
+	for _, arg := range append(append([]string{}, s.Command...), s.Args...) {
+		cmd = append(cmd, os.Expand(arg, func(k string) string { return vars[k] }))
+	}
+	return env, cmd
+}
+
+func (a *Agent) status(rec *LeaseRecord) LeaseStatus {
+	st := LeaseStatus{Lease: rec.ID, State: rec.State, Reason: rec.ClosedReason, Services: []ServiceStatus{}}
+	host := "127.0.0.1"
+	if u, err := url.Parse(a.cfg.HostURI); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	for _, ir := range rec.Instances {
+		ss := ServiceStatus{Name: ir.Instance.Service, Index: ir.Instance.Index, Endpoints: map[string]string{}}
+		if rs, ok := a.rt.Status(ir.Instance.Name()); ok {
+			ss.Running, ss.PID, ss.Restarts, ss.LastExit = rs.Running, rs.PID, rs.Restarts, rs.LastExit
+		}
+		for cp, hp := range ir.Instance.Ports {
+			ss.Endpoints[strconv.FormatUint(uint64(cp), 10)] = net.JoinHostPort(host, strconv.Itoa(hp))
+		}
+		st.Services = append(st.Services, ss)
+	}
+	return st
+}
+
+func (a *Agent) getStatus(_ context.Context, rec *LeaseRecord, lease types.Lease, _ []byte, _ *http.Request) (any, error) {
+	if rec == nil {
+		return LeaseStatus{Lease: lease.OrderId, State: leaseAwaiting, Services: []ServiceStatus{}}, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.status(rec), nil
+}
+
+func (a *Agent) getLogs(_ context.Context, rec *LeaseRecord, _ types.Lease, _ []byte, r *http.Request) (any, error) {
+	n := 100
+	if t := r.URL.Query().Get("tail"); t != "" {
+		v, err := strconv.Atoi(t)
+		if err != nil || v < 1 || v > 10000 {
+			return nil, errorf(http.StatusBadRequest, "tail must be within 1..10000")
+		}
+		n = v
+	}
+	want := r.URL.Query().Get("service")
+	lines := []string{}
+	if rec == nil {
+		return map[string][]string{"lines": lines}, nil
+	}
+	if r.URL.Query().Get("follow") == "1" {
+		return a.followLogs(rec, want, n), nil
+	}
+	for _, ir := range rec.Instances {
+		if want != "" && ir.Instance.Service != want {
+			continue
+		}
+		ls, err := a.rt.Logs(ir.Instance.Name(), n)
+		if err != nil {
+			return nil, err
+		}
+		prefix := fmt.Sprintf("[%s-%d] ", ir.Instance.Service, ir.Instance.Index)
+		for _, l := range ls {
+			lines = append(lines, prefix+l)
+		}
+	}
+	return map[string][]string{"lines": lines}, nil
+}
+
+func (a *Agent) postClose(ctx context.Context, rec *LeaseRecord, lease types.Lease, _ []byte, _ *http.Request) (any, error) {
+	if lease.State == types.LeaseActive {
+		_, err := a.chain.Tx(ctx, "market", "close-lease", strconv.FormatUint(lease.OrderId, 10), "--reason", "closed by the tenant through the lease API")
+		if err != nil {
+			return nil, errorf(http.StatusBadGateway, "close lease %d on chain: %v", lease.OrderId, err)
+		}
+	}
+	a.stopLease(ctx, lease.OrderId, "closed by the tenant")
+	if rec, _ = a.store.Lease(lease.OrderId); rec == nil {
+		rec = &LeaseRecord{ID: lease.OrderId, State: leaseClosed}
+	}
+	return a.status(rec), nil
+}
+
+func (a *Agent) metrics(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	fmt.Fprintf(w, "# HELP hypha_provider_bids_placed_total Bids placed by this agent process.\n# TYPE hypha_provider_bids_placed_total counter\nhypha_provider_bids_placed_total %d\n", a.bidsPlaced.Load())
+	fmt.Fprintf(w, "# HELP hypha_provider_bids_won_total Bids that became leases.\n# TYPE hypha_provider_bids_won_total counter\nhypha_provider_bids_won_total %d\n", a.bidsWon.Load())
+	fmt.Fprintf(w, "# HELP hypha_provider_active_leases Active leases.\n# TYPE hypha_provider_active_leases gauge\nhypha_provider_active_leases %d\n", a.activeLeases.Load())
+	fmt.Fprintf(w, "# HELP hypha_provider_withdrawals_total Withdrawals sent.\n# TYPE hypha_provider_withdrawals_total counter\nhypha_provider_withdrawals_total %d\n", a.withdrawals.Load())
+}
+
+// followLogs streams the last n lines of each instance, then every new line,
+// until the client goes away or the lease closes.
+func (a *Agent) followLogs(rec *LeaseRecord, service string, n int) streamFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		type follower struct {
+			prefix, path string
+			offset       int64
+			partial      []byte
+		}
+		var fs []*follower
+		for _, ir := range rec.Instances {
+			if service != "" && ir.Instance.Service != service {
+				continue
+			}
+			name := ir.Instance.Name()
+			f := &follower{prefix: fmt.Sprintf("[%s-%d] ", ir.Instance.Service, ir.Instance.Index), path: a.rt.LogFile(name)}
+			if fi, err := os.Stat(f.path); err == nil {
+				f.offset = fi.Size()
+			}
+			ls, _ := a.rt.Logs(name, n)
+			for _, l := range ls {
+				fmt.Fprintln(w, f.prefix+l)
+			}
+			fs = append(fs, f)
+		}
+		flusher, _ := w.(http.Flusher)
+		for {
+			for _, f := range fs {
+				fh, err := os.Open(f.path)
+				if err != nil {
+					continue
+				}
+				if _, err := fh.Seek(f.offset, io.SeekStart); err == nil {
+					bz, _ := io.ReadAll(io.LimitReader(fh, 1<<20))
+					f.offset += int64(len(bz))
+					buf := append(f.partial, bz...)
+					for {
+						i := bytes.IndexByte(buf, '\n')
+						if i < 0 {
+							break
+						}
+						fmt.Fprintln(w, f.prefix+string(buf[:i]))
+						buf = buf[i+1:]
+					}
+					f.partial = append([]byte(nil), buf...)
+				}
+				fh.Close()
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+			if cur, err := a.store.Lease(rec.ID); err != nil || cur == nil || cur.State == leaseClosed {
+				fmt.Fprintf(w, "-- lease %d closed --\n", rec.ID)
+				return
+			}
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+}

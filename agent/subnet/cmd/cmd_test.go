@@ -1,0 +1,50 @@
+package cmd
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+func TestRunConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	chain := "home: " + dir + "\nkey: bob\nnetuid: 1\n"
+	cases := []struct {
+		name    string
+		cmd     func() *cobra.Command
+		args    []string
+		wantErr string
+	}{
+		{"miner without --config", MinerCommand, []string{"run"}, "--config is required"},
+		{"miner without model", MinerCommand, []string{"run", "--config", write("m.yaml", chain)}, "model is required"},
+		{"miner unknown field", MinerCommand, []string{"run", "--config", write("m2.yaml", chain+"modle: x\n")}, "modle"},
+		{"miner missing model dir", MinerCommand, []string{"run", "--config", write("m3.yaml", chain+"model: "+dir+"/none\n")}, "train one with"},
+		{"validator without data", ValidatorCommand, []string{"run", "--config", write("v.yaml", chain)}, "data is required"},
+		{"validator unknown task", ValidatorCommand, []string{"run", "--config", write("v2.yaml", chain+"data: x\ntask: poetry\n")}, "unknown task"},
+		{"gateway without netuid", GatewayCommand, []string{"run", "--config", write("g.yaml", "home: /h\nkey: k\n")}, "netuid is required"},
+		{"missing file", GatewayCommand, []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, "no such file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.cmd()
+			c.SetArgs(tc.args)
+			c.SetOut(io.Discard)
+			c.SetErr(io.Discard)
+			err := c.Execute()
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,207 @@
+package task
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/hypha-network/hypha/ml/data"
+	"github.com/hypha-network/hypha/ml/train"
+)
+
+// MaxClassifyInputs bounds the examples in one classify request.
+const MaxClassifyInputs = 1024
+
+// probFloor bounds the log-loss of one example at -ln(1e-7) ≈ 16.1 nats.
+const probFloor = 1e-7
+
+func init() { Register(Classify{}) }
+
+// Classify is the `classify` task: the query is a batch of feature vectors and
+// the answer gives class probabilities for each.
+//
+// Request:  {"inputs": [[f0, f1, …], …]}   features in the data file's units
+// Response: {"predictions": [{"class": c, "probabilities": [p0, p1, …]}, …]}
+//
+// Miners serve a classifier checkpoint trained with `hyphad ml train`;
+// validators hold out the eval split of a training spec and score each answer
+// as quality = (accuracy + exp(-logloss)) / 2, where accuracy counts examples
+// whose highest probability is the true class and logloss is the mean of
+// -ln(max(p_true, 1e-7)). exp(-logloss) is the geometric mean of the
+// probability given to the true class, so a uniform guess over 10 classes
+// scores 0.1 on it. Answers with the wrong number of predictions or classes,
+// negative, non-finite or unnormalised (sum outside 1 ± 0.01) probabilities
+// score 0.
+type Classify struct{}
+
+// Name implements Task.
+func (Classify) Name() string { return "classify" }
+
+type classifyRequest struct {
+	Inputs [][]float32 `json:"inputs"`
+}
+
+type classifyResponse struct {
+	Predictions []train.Prediction `json:"predictions"`
+}
+
+type classifyModel struct{ p *train.Predictor }
+
+// LoadModel implements Task: path is a checkpoint directory of a classifier.
+func (Classify) LoadModel(path string) (Model, error) {
+	p, err := train.LoadPredictor(path)
+	if err != nil {
+		return nil, fmt.Errorf("classify: load model %s: %w (train one with `hyphad ml train --spec SPEC --out DIR`)", path, err)
+	}
+	if p.Vocab != nil {
+		return nil, fmt.Errorf("classify: %s holds a language model, not a classifier", path)
+	}
+	return classifyModel{p}, nil
+}
+
+// Answer implements Model.
+func (m classifyModel) Answer(request json.RawMessage) (json.RawMessage, error) {
+	var req classifyRequest
+	if err := json.Unmarshal(request, &req); err != nil {
+		return nil, fmt.Errorf("classify: request is not {\"inputs\": [[...]]}: %w", err)
+	}
+	if len(req.Inputs) == 0 || len(req.Inputs) > MaxClassifyInputs {
+		return nil, fmt.Errorf("classify: request has %d inputs, want 1..%d", len(req.Inputs), MaxClassifyInputs)
+	}
+	preds, err := m.p.Classify(req.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+	return json.Marshal(classifyResponse{Predictions: preds})
+}
+
+type classifyChallenger struct {
+	eval  *data.Dataset
+	scale float32
+}
+
+// LoadChallenger implements Task: source is a training spec whose eval split
+// the validator holds out (miners must not train on it).
+func (Classify) LoadChallenger(source string) (Challenger, error) {
+	spec, err := train.LoadSpec(source)
+	if err != nil {
+		return nil, fmt.Errorf("classify: load spec %s: %w", source, err)
+	}
+	if spec.Data.Format == "text" {
+		return nil, fmt.Errorf("classify: spec %s describes text data; use a classification spec", source)
+	}
+	_, eval, err := spec.LoadData()
+	if err != nil {
+		return nil, fmt.Errorf("classify: load data of %s: %w", source, err)
+	}
+	if eval == nil || eval.N == 0 {
+		return nil, fmt.Errorf("classify: spec %s has no eval split; set data.eval_fraction", source)
+	}
+	scale := float32(spec.Data.Scale)
+	if scale == 0 {
+		scale = 1
+	}
+	return &classifyChallenger{eval: eval, scale: scale}, nil
+}
+
+// NewClassifyChallenger returns a challenger over a labelled dataset whose
+// features were multiplied by scale when loaded (requests carry them divided
+// by scale, in the data file's units).
+func NewClassifyChallenger(eval *data.Dataset, scale float32) (Challenger, error) {
+	if eval == nil || eval.N == 0 || eval.Classes < 2 {
+		return nil, errors.New("classify: challenger needs a labelled dataset with at least 2 classes")
+	}
+	if scale == 0 {
+		scale = 1
+	}
+	return &classifyChallenger{eval: eval, scale: scale}, nil
+}
+
+type classifyChallenge struct {
+	request json.RawMessage
+	labels  []int
+	classes int
+}
+
+// Challenge implements Challenger: n examples drawn without replacement (with
+// replacement if n exceeds the held-out set).
+func (c *classifyChallenger) Challenge(rng *rand.Rand, n int) (Challenge, error) {
+	if n <= 0 || n > MaxClassifyInputs {
+		return nil, fmt.Errorf("classify: challenge size %d, want 1..%d", n, MaxClassifyInputs)
+	}
+	var idx []int
+	if n <= c.eval.N {
+		idx = rng.Perm(c.eval.N)[:n]
+	} else {
+		for range n {
+			idx = append(idx, rng.IntN(c.eval.N))
+		}
+	}
+	size := c.eval.XSize()
+	req := classifyRequest{Inputs: make([][]float32, n)}
+	labels := make([]int, n)
+	for i, j := range idx {
+		in := make([]float32, size)
+		for k, v := range c.eval.X[j*size : (j+1)*size] {
+			in[k] = v / c.scale
+		}
+		req.Inputs[i] = in
+		labels[i] = int(c.eval.Y[j])
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("classify: %w", err)
+	}
+	return &classifyChallenge{request: b, labels: labels, classes: c.eval.Classes}, nil
+}
+
+func (c *classifyChallenge) Request() json.RawMessage { return c.request }
+
+// Score implements Challenge.
+func (c *classifyChallenge) Score(answer json.RawMessage) (Score, error) {
+	return scoreClassify(answer, c.labels, c.classes)
+}
+
+func scoreClassify(answer json.RawMessage, labels []int, classes int) (Score, error) {
+	var resp struct {
+		Predictions []struct {
+			Probabilities []float64 `json:"probabilities"`
+		} `json:"predictions"`
+	}
+	if err := json.Unmarshal(answer, &resp); err != nil {
+		return Score{}, fmt.Errorf("%w: not classify JSON: %v", ErrBadAnswer, err)
+	}
+	if len(resp.Predictions) != len(labels) {
+		return Score{}, fmt.Errorf("%w: %d predictions for %d inputs", ErrBadAnswer, len(resp.Predictions), len(labels))
+	}
+	var correct int
+	var loss float64
+	for i, p := range resp.Predictions {
+		if len(p.Probabilities) != classes {
+			return Score{}, fmt.Errorf("%w: prediction %d has %d probabilities, want %d", ErrBadAnswer, i, len(p.Probabilities), classes)
+		}
+		sum, best := 0.0, 0
+		for k, v := range p.Probabilities {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return Score{}, fmt.Errorf("%w: prediction %d has probability %v", ErrBadAnswer, i, v)
+			}
+			sum += v
+			if v > p.Probabilities[best] {
+				best = k
+			}
+		}
+		if math.Abs(sum-1) > 0.01 {
+			return Score{}, fmt.Errorf("%w: prediction %d sums to %v, not 1", ErrBadAnswer, i, sum)
+		}
+		if best == labels[i] {
+			correct++
+		}
+		loss -= math.Log(math.Max(p.Probabilities[labels[i]], probFloor))
+	}
+	n := float64(len(labels))
+	s := Score{Accuracy: float64(correct) / n, LogLoss: loss / n}
+	s.Quality = (s.Accuracy + math.Exp(-s.LogLoss)) / 2
+	return s, nil
+}

@@ -1,0 +1,107 @@
+// Package task defines what work a subnet does: what a query is, how a miner
+// answers it and how a validator scores the answer. A task is chosen by name
+// in the miner's and validator's configs; both sides of a subnet must use the
+// same task.
+//
+// To add a task, implement Task (a Model for the miner side and a Challenger
+// for the validator side), call Register from an init function in the task's
+// file, and document its request and response JSON. Scores must lie in [0, 1],
+// be 0 for anything malformed, and reward correctness only (latency is scored
+// by the validator for every task alike).
+package task
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+)
+
+// ErrBadAnswer reports an answer that is not valid for its challenge. It scores 0.
+var ErrBadAnswer = errors.New("task: bad answer")
+
+// Task is one kind of subnet work.
+type Task interface {
+	// Name is the task's config name, e.g. "classify".
+	Name() string
+	// LoadModel loads what a miner serves from a model path (for the shipped
+	// tasks: a checkpoint directory written by `hyphad ml train`).
+	LoadModel(path string) (Model, error)
+	// LoadChallenger loads what a validator queries with from a data source
+	// (for the shipped tasks: a training spec whose eval split is held out).
+	LoadChallenger(source string) (Challenger, error)
+}
+
+// Model answers queries on a miner. Answer must be safe for concurrent use.
+type Model interface {
+	Answer(request json.RawMessage) (json.RawMessage, error)
+}
+
+// Challenger makes scored queries on a validator.
+type Challenger interface {
+	// Challenge draws a query of n samples with rng.
+	Challenge(rng *rand.Rand, n int) (Challenge, error)
+}
+
+// Challenge is one query and the knowledge to score answers to it.
+type Challenge interface {
+	// Request is the JSON sent to miners.
+	Request() json.RawMessage
+	// Score rates an answer in [0, 1]; a malformed answer returns 0 and an
+	// error wrapping ErrBadAnswer.
+	Score(answer json.RawMessage) (Score, error)
+}
+
+// Score is the quality of one answer.
+type Score struct {
+	// Quality in [0, 1] is what the validator's weights are built from.
+	Quality float64 `json:"quality"`
+	// Accuracy and LogLoss are reported for classification tasks.
+	Accuracy float64 `json:"accuracy"`
+	LogLoss  float64 `json:"log_loss"`
+}
+
+var (
+	mu    sync.RWMutex
+	tasks = map[string]Task{}
+)
+
+// Register makes a task available by name. It panics on a duplicate name,
+// which is a programming error caught at init.
+func Register(t Task) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := tasks[t.Name()]; dup {
+		panic("task: duplicate task " + t.Name())
+	}
+	tasks[t.Name()] = t
+}
+
+// Lookup returns the named task.
+func Lookup(name string) (Task, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	t, ok := tasks[name]
+	if !ok {
+		return nil, fmt.Errorf("task: unknown task %q (known: %v)", name, namesLocked())
+	}
+	return t, nil
+}
+
+// Names lists the registered tasks.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	out := make([]string, 0, len(tasks))
+	for n := range tasks {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
