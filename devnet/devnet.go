@@ -50,8 +50,10 @@ var (
 	ErrPortInUse = errors.New("port already in use")
 )
 
-// Accounts are the funded keys every devnet creates, in this order.
-var Accounts = []string{"validator", "alice", "bob", "carol", "provider1", "provider2"}
+// Accounts are the funded keys every devnet creates, in this order. The devnet's
+// own agents use provider1 (the provider agent) and miner1..3 (the demo miners);
+// the others are free for the user.
+var Accounts = []string{"validator", "alice", "bob", "carol", "provider1", "provider2", "miner1", "miner2", "miner3"}
 
 // AccountBalance is what each devnet account holds at genesis: 1,000,000 HYP.
 var AccountBalance = sdkmath.NewInt(1_000_000_000_000)

@@ -24,6 +24,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
 	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -62,8 +63,7 @@ type session struct {
 }
 
 func addChainFlags(cmd *cobra.Command) {
-	home, _ := os.UserHomeDir()
-	cmd.Flags().String("home", filepath.Join(home, ".hyphad"), "hyphad home with the keyring and client.toml")
+	cmd.Flags().String("home", app.DefaultNodeHome, "hyphad home with the keyring and client.toml")
 	cmd.Flags().String("from", "", "key that owns the deployment (name in the keyring)")
 	cmd.Flags().String("node", "", "CometBFT RPC URL (default: client.toml's node)")
 	cmd.Flags().String("keyring-backend", "", "keyring backend (default: client.toml's, else test)")
@@ -219,6 +219,18 @@ pinned TLS, signed with your key, and wait until every service runs. Prints the 
 	cmd.Flags().String("deposit", "", "escrow deposit, e.g. 5000000uhyp (required)")
 	cmd.Flags().Duration("timeout", 5*time.Minute, "how long to wait for a lease and for the services")
 	cmd.Flags().Bool("json", false, "print the result as JSON")
+	cmd.AddCommand(leaseManifestCmd(), leaseStatusCmd(), leaseLogsCmd(), leaseCloseCmd())
+	return cmd
+}
+
+// LeaseCommand returns `hyphad lease status|logs|close|manifest`: the same lease
+// commands as under `hyphad deploy`, for leases deployed earlier.
+func LeaseCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:               "lease",
+		Short:             "Inspect and close deployed leases: status, logs [--follow], close, manifest",
+		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
+	}
 	cmd.AddCommand(leaseManifestCmd(), leaseStatusCmd(), leaseLogsCmd(), leaseCloseCmd())
 	return cmd
 }

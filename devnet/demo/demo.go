@@ -1,8 +1,9 @@
-// Package demo runs the devnet's demo subnet: a "digits" classification subnet
-// with three miners serving models of different quality (untrained, briefly
-// trained, well trained), one validator scoring them and a gateway routing
-// consumer queries to the best of them — a working intelligence market on
-// `hyphad devnet` with no setup.
+// Package demo runs the agents `hyphad devnet` starts besides the chain: a
+// provider agent that accepts deployments, and a demo "digits" classification
+// subnet with three miners serving models of different quality (untrained,
+// briefly trained, well trained), one validator scoring them and a gateway
+// routing consumer queries to the best of them — a working compute market and
+// intelligence market with no setup.
 package demo
 
 import (
@@ -50,7 +51,7 @@ const (
 var Miners = []struct {
 	Key   string
 	Steps uint64
-}{{"carol", 0}, {"provider1", 30}, {"provider2", 600}}
+}{{"miner1", 0}, {"miner2", 30}, {"miner3", 600}}
 
 // Options locate the devnet and choose the demo's ports.
 type Options struct {

@@ -43,7 +43,7 @@ func freePortBlock(t *testing.T) int {
 // that, with no setup, the three demo miners end up with incentives ordered by
 // the quality of their models (untrained < briefly trained < well trained).
 func TestDevnetDemoSubnet(t *testing.T) {
-	d := e2e.StartDevnetWith(t, "--demo-port", strconv.Itoa(freePortBlock(t)))
+	d := e2e.StartDevnetWith(t, "--demo-port", strconv.Itoa(freePortBlock(t)), "--provider=false")
 	addrs := map[string]string{}
 	for _, m := range demo.Miners {
 		addrs[m.Key] = d.Address(t, m.Key)

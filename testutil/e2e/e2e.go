@@ -97,11 +97,12 @@ type Devnet struct {
 // `go test -short`.
 func StartDevnet(t testing.TB) *Devnet {
 	t.Helper()
-	return StartDevnetWith(t, "--demo=false")
+	return StartDevnetWith(t, "--demo=false", "--provider=false")
 }
 
-// StartDevnetWith is StartDevnet with extra `hyphad devnet` flags (for example
-// "--demo-port", "18080" to run the demo subnet, which StartDevnet leaves off).
+// StartDevnetWith is StartDevnet with extra `hyphad devnet` flags; unlike
+// StartDevnet it leaves the devnet's own agents on unless flags turn them off
+// (give them free ports, e.g. "--demo-port", "18080", "--provider-port", "18443").
 func StartDevnetWith(t testing.TB, flags ...string) *Devnet {
 	t.Helper()
 	if testing.Short() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,6 +38,8 @@ const (
 	flagVerbose  = "verbose"
 	flagDemo     = "demo"
 	flagDemoPort = "demo-port"
+	flagProvider = "provider"
+	flagProvPort = "provider-port"
 )
 
 // DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
@@ -77,11 +80,13 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 			reset, _ := cmd.Flags().GetBool(flagReset)
 			withDemo, _ := cmd.Flags().GetBool(flagDemo)
 			demoPort, _ := cmd.Flags().GetInt(flagDemoPort)
+			withProvider, _ := cmd.Flags().GetBool(flagProvider)
+			providerPort, _ := cmd.Flags().GetInt(flagProvPort)
 			verbose, _ := cmd.Flags().GetBool(flagVerbose)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
 				home: home, ports: ports, reset: reset, verbose: verbose, logLevel: logLevel,
-				demo: withDemo, demoPort: demoPort,
+				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
@@ -94,20 +99,24 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 	cmd.Flags().Bool(flagVerbose, false, "Print node logs to stderr instead of HOME/devnet.log")
 	cmd.Flags().Bool(flagDemo, true, "Run the demo subnet: 3 miners, a validator and a gateway (--demo=false to skip)")
 	cmd.Flags().Int(flagDemoPort, 8080, "Demo gateway port on 127.0.0.1; the demo miners use the next three ports")
+	cmd.Flags().Bool(flagProvider, true, "Run a provider agent (key provider1, process runtime) that accepts deployments")
+	cmd.Flags().Int(flagProvPort, 8443, "The provider agent's HTTPS lease API port on 127.0.0.1")
 	return cmd
 }
 
 type devnetRun struct {
-	home      string
-	ports     devnet.Ports
-	reset     bool
-	verbose   bool
-	logLevel  string
-	demo      bool
-	demoPort  int
-	clientCtx client.Context
-	enc       app.EncodingConfig
-	basics    module.BasicManager
+	home         string
+	ports        devnet.Ports
+	reset        bool
+	verbose      bool
+	logLevel     string
+	demo         bool
+	demoPort     int
+	provider     bool
+	providerPort int
+	clientCtx    client.Context
+	enc          app.EncodingConfig
+	basics       module.BasicManager
 }
 
 func runDevnet(cmd *cobra.Command, r devnetRun) error {
@@ -127,6 +136,11 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 	}
 	if err := r.ports.Check(); err != nil {
 		return err
+	}
+	if r.provider {
+		if err := devnet.CheckPorts("provider", "--provider-port (or --provider=false)", r.providerPort); err != nil {
+			return err
+		}
 	}
 	if r.demo {
 		if err := devnet.CheckPorts("demo", "--demo-port (or --demo=false)", r.demoPort, r.demoPort+1, r.demoPort+2, r.demoPort+3); err != nil {
@@ -233,6 +247,15 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 	fmt.Fprintf(out, "\nUse the CLI with --home %s (test keyring, chain id and node are preset), e.g.\n", r.home)
 	fmt.Fprintf(out, "  hyphad tx bank send alice $(hyphad keys show bob -a --home %[1]s) 1000000uhyp --home %[1]s --yes\n", r.home)
 	fmt.Fprintln(out, "Press Ctrl-C to stop; run the same command again to resume.")
+	if r.provider {
+		go func() {
+			err := demo.RunProvider(ctx, demo.ProviderOptions{Home: r.home, RPC: "http://" + net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC)),
+				Port: r.providerPort, Out: out})
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(out, "Provider agent stopped: %v (the chain keeps running)\n", err)
+			}
+		}()
+	}
 	if r.demo {
 		go func() {
 			err := demo.Run(ctx, demo.Options{Home: r.home, API: fmt.Sprintf("http://%s:%d", devnet.Host, r.ports.API),

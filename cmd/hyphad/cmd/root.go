@@ -88,7 +88,7 @@ func NewRootCmd() *cobra.Command {
 		offline(mlcli.NewCommand()),
 		offline(subnetCommand()),
 	)
-	rootCmd.AddCommand(provider.ProviderCommand(), tenant.DeployCommand())
+	rootCmd.AddCommand(provider.ProviderCommand(), tenant.DeployCommand(), tenant.LeaseCommand())
 	rootCmd.AddCommand(subnetagents.MinerCommand())
 	rootCmd.AddCommand(subnetagents.ValidatorCommand())
 	rootCmd.AddCommand(subnetagents.GatewayCommand())

@@ -1,0 +1,66 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hypha-network/hypha/testutil/e2e"
+)
+
+// TestDevnetProviderAcceptsDeployments checks that `hyphad devnet` starts a
+// provider agent of its own, so a deployment works with no other setup: the
+// web example deploys, answers, shows its logs through `hyphad lease logs`, and
+// `hyphad lease close` stops it.
+func TestDevnetProviderAcceptsDeployments(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is needed for the workload of this test")
+	}
+	d := e2e.StartDevnetWith(t, "--demo=false", "--provider-port", strconv.Itoa(provFreePort(t)))
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(d.Output(), "Provider agent provider1") {
+		if time.Now().After(deadline) || strings.Contains(d.Output(), "Provider agent stopped") {
+			t.Fatalf("the devnet's provider agent did not start:\n%s", d.Output())
+		}
+		time.Sleep(time.Second)
+	}
+	app, err := filepath.Abs("../../examples/deploy/web.yaml")
+	provMust(t, err)
+	var dep deployJSON
+	var out []byte
+	// The agent registers its provider on chain right after it starts.
+	for i := 0; ; i++ {
+		out, err = d.TryCLI("deploy", app, "--deposit", "10000000uhyp", "--from", "alice", "--json", "--timeout", "2m")
+		if err == nil || i == 5 {
+			break
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if err != nil {
+		t.Fatalf("deploy: %v\n%s", err, d.Output())
+	}
+	provMust(t, json.Unmarshal(out, &dep))
+	if dep.Provider != d.Address(t, "provider1") || len(dep.Status.Services) != 1 {
+		t.Fatalf("deploy result: %+v", dep)
+	}
+	endpoint := "http://" + dep.Status.Services[0].Endpoints["8080"] + "/index.html"
+	if body := provWaitHTTP(t, endpoint); strings.TrimSpace(body) != "hello from hypha" {
+		t.Fatalf("endpoint %s answered %q", endpoint, body)
+	}
+	id := strconv.FormatUint(dep.Lease, 10)
+	if logs := string(d.CLI(t, "lease", "logs", id, "--from", "alice")); !strings.Contains(logs, "GET /index.html") {
+		t.Fatalf("lease logs:\n%s", logs)
+	}
+	d.CLI(t, "lease", "close", id, "--from", "alice")
+	for i := 0; i < 30; i++ {
+		if _, err := provHTTPGet(endpoint); err != nil {
+			return // the workload stopped
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("the workload at %s still answers after the lease was closed", endpoint)
+}
