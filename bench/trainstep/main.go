@@ -42,6 +42,8 @@ import (
 	"github.com/hypha-network/hypha/ml/optim"
 	"github.com/hypha-network/hypha/ml/tensor"
 	"github.com/hypha-network/hypha/ml/train"
+
+	"github.com/hypha-network/hypha/bench/internal/cputime"
 )
 
 //go:embed ref.py
@@ -297,7 +299,7 @@ func wallClock() float64 { return time.Since(start).Seconds() }
 
 // cpuClock returns the process's CPU time in seconds (garbage collection
 // included).
-func cpuClock() float64 { return cpuTime().Seconds() }
+func cpuClock() float64 { return cputime.Now().Seconds() }
 
 // torchResult is ref.py's output.
 type torchResult struct {

@@ -38,6 +38,8 @@ import (
 
 	"github.com/hypha-network/hypha/x/subnet/yuma"
 	"github.com/hypha-network/hypha/x/subnet/yuma/ref"
+
+	"github.com/hypha-network/hypha/bench/internal/cputime"
 )
 
 // benchCase is one subnet shape and parameter set.
@@ -184,18 +186,18 @@ func maxDelta(got yuma.Output, want ref.Output) float64 {
 func measure(reps int, minTime time.Duration, f func()) []time.Duration {
 	// Warm up (caches, workspace memory, page faults) and time the call to
 	// choose the calls per repetition.
-	start := cpuTime()
+	start := cputime.Now()
 	f()
-	one := max(cpuTime()-start, time.Microsecond)
+	one := max(cputime.Now()-start, time.Microsecond)
 	calls := max(1, int(minTime/one))
 	per := make([]time.Duration, reps)
 	for r := range per {
 		runtime.GC() // start every repetition from a collected heap
-		start := cpuTime()
+		start := cputime.Now()
 		for range calls {
 			f()
 		}
-		per[r] = (cpuTime() - start) / time.Duration(calls)
+		per[r] = (cputime.Now() - start) / time.Duration(calls)
 	}
 	slices.Sort(per)
 	return per
