@@ -3,7 +3,7 @@ GO      ?= go
 BUILD   ?= build
 PKGS    := ./...
 
-.PHONY: help build install devnet test test-unit test-e2e proto proto-check lint bench clean
+.PHONY: help build install devnet test test-unit test-e2e proto proto-check lint bench example-image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ lint: ## go vet and gofmt on our packages
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+example-image: ## build the docker example's image hypha-example-web:1 locally (FROM scratch, no registry)
+	mkdir -p build/example-web
+	CGO_ENABLED=0 go build -trimpath -o build/example-web/webserver ./examples/deploy/webserver
+	cp examples/deploy/webserver/Dockerfile build/example-web/
+	docker build -t hypha-example-web:1 build/example-web
 
 clean: ## remove build output
 	rm -rf $(BUILD)

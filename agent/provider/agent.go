@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -90,7 +91,24 @@ func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
 	if a.store, err = OpenStore(filepath.Join(cfg.DataDir, "state.db")); err != nil {
 		return nil, err
 	}
-	a.rt = runtime.NewProcess(filepath.Join(cfg.DataDir, "workloads"), a.log.Printf)
+	workloads := filepath.Join(cfg.DataDir, "workloads")
+	switch cfg.Runtime {
+	case "docker":
+		d, err := runtime.NewDocker(ctx, workloads, a.log.Printf)
+		if err != nil {
+			a.store.Close()
+			return nil, err
+		}
+		// Publish ports on the address tenants dial when it is an IP
+		// literal (loopback on a devnet), else on every interface.
+		if u, err := url.Parse(cfg.HostURI); err == nil && net.ParseIP(u.Hostname()) != nil {
+			d.HostIP = u.Hostname()
+		}
+		a.rt = d
+	default:
+		a.rt = runtime.NewProcess(workloads, a.log.Printf)
+	}
+	a.log.Printf("workloads run with the %s runtime", a.rt.Kind())
 	return a, nil
 }
 
@@ -275,6 +293,7 @@ func (a *Agent) step(ctx context.Context) {
 		a.serveLease(ctx, height, l)
 	}
 	a.activeLeases.Store(int64(len(active)))
+	a.syncRecords(active)
 	a.closeGone(ctx, active)
 	a.bid(ctx, height, active)
 }
@@ -323,6 +342,38 @@ func (a *Agent) serveLease(ctx context.Context, height int64, l types.Lease) {
 	}
 }
 
+// syncRecords saves what changed since a running lease was stored: the
+// provider's earnings on chain, and re-adoption handles (a restarted process
+// has a new pid, a re-created container a new id), so that a restarted agent
+// adopts what really runs.
+func (a *Agent) syncRecords(active map[uint64]types.Lease) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	recs, err := a.store.Leases()
+	if err != nil {
+		a.log.Printf("read state: %v", err)
+		return
+	}
+	for _, rec := range recs {
+		l, ok := active[rec.ID]
+		if !ok || rec.State == leaseClosed {
+			continue
+		}
+		changed := rec.setPaid(l)
+		for i := range rec.Instances {
+			ir := &rec.Instances[i]
+			if h, ok := a.rt.Handle(ir.Instance.Name()); ok && !bytes.Equal(h, ir.Handle) {
+				ir.Handle, changed = h, true
+			}
+		}
+		if changed {
+			if err := a.store.PutLease(rec); err != nil {
+				a.log.Printf("lease %d: save: %v", rec.ID, err)
+			}
+		}
+	}
+}
+
 // closeGone stops the workloads of recorded leases that are no longer active.
 func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
 	recs, err := a.store.Leases()
@@ -343,6 +394,11 @@ func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
 				continue // raced with the listing
 			}
 			reason = l.Lease.CloseReason.String()
+			a.mu.Lock()
+			if rec.setPaid(l.Lease) {
+				_ = a.store.PutLease(rec)
+			}
+			a.mu.Unlock()
 		} else if !chain.IsNotFound(err) {
 			a.log.Printf("lease %d: %v", rec.ID, err)
 			continue
@@ -363,7 +419,7 @@ func (a *Agent) stopLease(ctx context.Context, id uint64, reason string) {
 		if _, ok := a.rt.Status(ir.Instance.Name()); ok {
 			_ = a.rt.Stop(ctx, ir.Instance.Name())
 		} else {
-			runtime.StopOrphan(ir.Handle)
+			a.rt.StopOrphan(ctx, ir.Handle)
 		}
 	}
 	rec.State, rec.ClosedReason = leaseClosed, reason
@@ -415,6 +471,7 @@ func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.L
 	if !ok {
 		return
 	}
+	var sigs map[string]types.AuditorSignature // read once, when an order asks for auditors
 	for _, o := range orders {
 		if rec, _ := a.store.Bid(o.Id); rec != nil {
 			continue
@@ -430,8 +487,30 @@ func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.L
 			_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Price: b.Price.String(), Height: b.CreatedHeight, State: "open", Resources: o.Resources})
 			continue
 		}
-		if len(o.RequiredAuditors) > 0 || !types.HasAttributes(p.Attributes, o.Placement) {
+		if !types.HasAttributes(p.Attributes, o.Placement) {
 			continue
+		}
+		if len(o.RequiredAuditors) > 0 {
+			if sigs == nil {
+				list, err := a.chain.AuditorSignatures(ctx, a.addr)
+				if err != nil {
+					a.log.Printf("read auditor signatures: %v", err)
+					continue
+				}
+				sigs = map[string]types.AuditorSignature{}
+				for _, s := range list {
+					sigs[s.Auditor] = s
+				}
+			}
+			err := types.CheckAuditors(o.RequiredAuditors, o.Placement, func(aud string) (types.AuditorSignature, bool, error) {
+				s, ok := sigs[aud]
+				return s, ok, nil
+			})
+			if err != nil {
+				a.log.Printf("order %d: not bidding: %v", o.Id, err)
+				_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Height: height, State: "skipped"})
+				continue
+			}
 		}
 		avail, ok := free.Sub(reserved)
 		if !ok {

@@ -48,7 +48,7 @@ type Config struct {
 	HostURI string `yaml:"host_uri"`
 	// DataDir holds the state database, TLS key and workloads.
 	DataDir string `yaml:"data_dir"`
-	// Runtime is the workload backend: "process".
+	// Runtime is the workload backend: "process" (default) or "docker".
 	Runtime    string            `yaml:"runtime"`
 	Bond       string            `yaml:"bond"`
 	Attributes map[string]string `yaml:"attributes"`
@@ -185,8 +185,8 @@ func (c *Config) fill() error {
 	if c.Runtime == "" {
 		c.Runtime = "process"
 	}
-	if c.Runtime != "process" {
-		return fmt.Errorf("provider config: runtime %q is not available yet (use \"process\")", c.Runtime)
+	if c.Runtime != "process" && c.Runtime != "docker" {
+		return fmt.Errorf("provider config: runtime %q is unknown (use \"process\" or \"docker\")", c.Runtime)
 	}
 	if c.Bond == "" {
 		c.Bond = "1000000000uhyp"

@@ -62,10 +62,10 @@ pricing: {cpu_per_core: 10}
 		t.Fatalf("attributes = %s", a)
 	}
 	for bad, want := range map[string]string{
-		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}\nruntime: docker": "not available",
-		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 0, memory: 1Gi}":                  "inventory.cpu",
-		"chain: {}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}":                        "chain.key",
-		"chain: {key: k}\nbogus: 1":                                                       "bogus",
+		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}\nruntime: kubernetes": "unknown",
+		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 0, memory: 1Gi}":                      "inventory.cpu",
+		"chain: {}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}":                            "chain.key",
+		"chain: {key: k}\nbogus: 1": "bogus",
 	} {
 		write(bad)
 		if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), want) {

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,7 +178,7 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 			if in.Ports, err = allocPorts(s.Expose); err != nil {
 				return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
 			}
-			in.Env, in.Command = serviceEnv(lease.OrderId, name, i, s, in.Ports)
+			in.Env, in.Command, in.Args = a.serviceEnv(lease.OrderId, name, i, s, in.Ports)
 			h, err := a.rt.Start(context.WithoutCancel(ctx), in)
 			if err != nil {
 				return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", name, err))
@@ -193,13 +196,20 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 }
 
 func (a *Agent) instance(lease uint64, name string, s *tenant.Service, p *tenant.Profile) (runtime.Instance, error) {
-	if s.Image != "" && len(s.Command) == 0 {
+	switch kind := a.rt.Kind(); {
+	case kind == "process" && len(s.Command) == 0:
 		return runtime.Instance{}, errorf(http.StatusUnprocessableEntity, "service %s names an image, but this provider runs the process runtime: give a command", name)
+	case kind == "docker" && s.Image == "":
+		return runtime.Instance{}, errorf(http.StatusUnprocessableEntity, "service %s has no image, but this provider runs the docker runtime: give an image", name)
 	}
 	cpu, _ := tenant.ParseCPU(p.CPU)
 	mem, _ := cli.ParseSize(orZero(p.Memory))
 	disk, _ := cli.ParseSize(orZero(p.Storage))
-	return runtime.Instance{Lease: lease, Service: name, CPUMillis: cpu, MemoryBytes: mem, StorageBytes: disk}, nil
+	inst := runtime.Instance{Lease: lease, Service: name, CPUMillis: cpu, MemoryBytes: mem, StorageBytes: disk}
+	if a.rt.Kind() == "docker" {
+		inst.Image = s.Image
+	}
+	return inst, nil
 }
 
 func orZero(s string) string {
@@ -223,39 +233,50 @@ func allocPorts(expose []tenant.Expose) (map[uint32]int, error) {
 	return out, nil
 }
 
-// serviceEnv builds the environment and expanded command of an instance:
-// the manifest env plus PORT (the first exposed port's host port),
-// PORT_<port> for each exposed port, HYPHA_LEASE_ID, HYPHA_SERVICE,
-// HYPHA_INSTANCE, PATH and HOME.
-func serviceEnv(lease uint64, name string, idx int, s *tenant.Service, ports map[uint32]int) ([]string, []string) {
+// serviceEnv builds the environment, expanded command and expanded args of
+// an instance: the manifest env plus PORT (the first exposed port),
+// PORT_<port> for each exposed port, HYPHA_LEASE_ID, HYPHA_SERVICE and
+// HYPHA_INSTANCE. A host process listens on the host ports the provider
+// allocated and gets the agent's PATH and a HOME; a container listens on its
+// own ports (Docker publishes them) and keeps its image's PATH.
+func (a *Agent) serviceEnv(lease uint64, name string, idx int, s *tenant.Service, ports map[uint32]int) (env, cmd, args []string) {
 	vars := map[string]string{}
 	for k, v := range s.Env {
 		vars[k] = v
 	}
-	vars["PATH"] = os.Getenv("PATH")
-	if _, ok := vars["HOME"]; !ok {
-		vars["HOME"] = "."
+	container := a.rt.Kind() == "docker"
+	if !container {
+		vars["PATH"] = os.Getenv("PATH")
+		if _, ok := vars["HOME"]; !ok {
+			vars["HOME"] = "."
+		}
 	}
 	vars["HYPHA_LEASE_ID"] = strconv.FormatUint(lease, 10)
 	vars["HYPHA_SERVICE"] = name
 	vars["HYPHA_INSTANCE"] = strconv.Itoa(idx)
 	for i, e := range s.Expose {
-		hp := strconv.Itoa(ports[e.Port])
-		vars["PORT_"+strconv.FormatUint(uint64(e.Port), 10)] = hp
+		p := strconv.Itoa(ports[e.Port])
+		if container {
+			p = strconv.FormatUint(uint64(e.Port), 10)
+		}
+		vars["PORT_"+strconv.FormatUint(uint64(e.Port), 10)] = p
 		if i == 0 {
-			vars["PORT"] = hp
+			vars["PORT"] = p
 		}
 	}
-	env := make([]string, 0, len(vars))
+	env = make([]string, 0, len(vars))
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
 	sort.Strings(env)
-	var cmd []string
-	for _, arg := range append(append([]string{}, s.Command...), s.Args...) {
-		cmd = append(cmd, os.Expand(arg, func(k string) string { return vars[k] }))
+	expand := func(in []string) []string {
+		var out []string
+		for _, arg := range in {
+			out = append(out, os.Expand(arg, func(k string) string { return vars[k] }))
+		}
+		return out
 	}
-	return env, cmd
+	return env, expand(s.Command), expand(s.Args)
 }
 
 func (a *Agent) status(rec *LeaseRecord) LeaseStatus {
@@ -339,6 +360,26 @@ func (a *Agent) metrics(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "# HELP hypha_provider_bids_won_total Bids that became leases.\n# TYPE hypha_provider_bids_won_total counter\nhypha_provider_bids_won_total %d\n", a.bidsWon.Load())
 	fmt.Fprintf(w, "# HELP hypha_provider_active_leases Active leases.\n# TYPE hypha_provider_active_leases gauge\nhypha_provider_active_leases %d\n", a.activeLeases.Load())
 	fmt.Fprintf(w, "# HELP hypha_provider_withdrawals_total Withdrawals sent.\n# TYPE hypha_provider_withdrawals_total counter\nhypha_provider_withdrawals_total %d\n", a.withdrawals.Load())
+	fmt.Fprint(w, "# HELP hypha_provider_earnings_total Paid to the provider for its leases, as seen on chain, in base denom units.\n# TYPE hypha_provider_earnings_total counter\n")
+	earned := map[string]*big.Int{}
+	if recs, err := a.store.Leases(); err == nil {
+		for _, rec := range recs {
+			n, ok := new(big.Int).SetString(rec.Paid.Amount, 10)
+			if !ok || rec.Paid.Denom == "" {
+				continue
+			}
+			if earned[rec.Paid.Denom] == nil {
+				earned[rec.Paid.Denom] = new(big.Int)
+			}
+			earned[rec.Paid.Denom].Add(earned[rec.Paid.Denom], n)
+		}
+	}
+	if len(earned) == 0 {
+		earned[a.cfg.Pricing.Denom] = new(big.Int)
+	}
+	for _, d := range slices.Sorted(maps.Keys(earned)) {
+		fmt.Fprintf(w, "hypha_provider_earnings_total{denom=%q} %s\n", d, earned[d])
+	}
 }
 
 // followLogs streams the last n lines of each instance, then every new line,

@@ -41,6 +41,26 @@ type LeaseRecord struct {
 	Instances          []InstanceRecord `json:"instances,omitempty"`
 	LastWithdrawHeight int64            `json:"last_withdraw_height"`
 	ClosedReason       string           `json:"closed_reason,omitempty"`
+	// Paid is what the provider has been paid for the lease, as last seen on
+	// chain (the earnings metric sums it).
+	Paid Payment `json:"paid"`
+}
+
+// Payment is an amount of a denom, kept as the chain prints it.
+type Payment struct {
+	Denom  string `json:"denom,omitempty"`
+	Amount string `json:"amount,omitempty"`
+}
+
+// setPaid records the lease's payment to the provider; it reports whether
+// the record changed.
+func (r *LeaseRecord) setPaid(l types.Lease) bool {
+	p := Payment{Denom: l.Price.Denom, Amount: l.ProviderPaid.String()}
+	if p == r.Paid {
+		return false
+	}
+	r.Paid = p
+	return true
 }
 
 // Store is the agent's durable state (bbolt).

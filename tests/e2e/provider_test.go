@@ -204,6 +204,23 @@ heartbeat_margin: 95
 	mktTx(t, d, "close-order", id2, "--from", "carol")
 	agent.waitLog(t, "lease "+id2+" closed", 30*time.Second)
 
+	// An order that requires an auditor gets no bid until the auditor has
+	// signed the provider's placement attributes, then it does.
+	orderArgs := []string{"create-order", "--from", "carol", "--cpu", "500", "--memory", "256Mi", "--placement", "region=local",
+		"--max-price", "50uhyp", "--deposit", "5000000uhyp", "--bid-window", "30", "--auditors", d.Address(t, "bob")}
+	res = mktTx(t, d, orderArgs...)
+	unsigned, _ := res.Attr("market_order_created", "order_id")
+	agent.waitLog(t, "order "+unsigned+": not bidding: ", 30*time.Second)
+	if !strings.Contains(agent.output(), "no signature from "+d.Address(t, "bob")) {
+		t.Fatalf("agent log does not say which auditor is missing:\n%s", agent.output())
+	}
+	mktTx(t, d, "sign-attributes", p1, "--attributes", "region=local", "--from", "bob")
+	res = mktTx(t, d, orderArgs...)
+	signed, _ := res.Attr("market_order_created", "order_id")
+	agent.waitLog(t, "placed bid on order "+signed+" ", 30*time.Second)
+	mktTx(t, d, "close-order", unsigned, "--from", "carol")
+	mktTx(t, d, "close-order", signed, "--from", "carol")
+
 	// Earnings reach the provider's account through periodic withdrawals.
 	before := balance(t, d, p1)
 	agent.waitLog(t, "lease "+id+": withdrew", 60*time.Second)

@@ -125,6 +125,14 @@ func (c *Client) Provider(ctx context.Context, owner string) (types.Provider, er
 	return r.Provider, err
 }
 
+// AuditorSignatures returns the auditors' signatures on a provider's
+// attributes.
+func (c *Client) AuditorSignatures(ctx context.Context, provider string) ([]types.AuditorSignature, error) {
+	var r types.QueryAuditorSignaturesResponse
+	err := c.Query(ctx, q+"AuditorSignatures", &types.QueryAuditorSignaturesRequest{Provider: provider}, &r)
+	return r.Signatures, err
+}
+
 // Order returns one order.
 func (c *Client) Order(ctx context.Context, id uint64) (types.Order, error) {
 	var r types.QueryOrderResponse

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,12 +16,16 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hypha-network/hypha/agent/provider/runtime/cgroup"
 )
 
 // Process runs each instance as a host process in its own process group, with
 // its own working directory (Dir/<name>/work) and log file (Dir/<name>/log).
 // Processes outlive the agent, which re-adopts them by pid and start time.
-// Limits: RLIMIT_DATA (memory), RLIMIT_FSIZE (storage), RLIMIT_NOFILE.
+// Limits: CPU, memory and pids through a control group per instance when the
+// host's cgroup fs (v2, or v1 controllers) is writable; otherwise RLIMIT_DATA
+// stands in for memory. RLIMIT_FSIZE (storage) and RLIMIT_NOFILE always apply.
 type Process struct {
 	// Dir holds the instances' working directories and logs.
 	Dir string
@@ -30,6 +33,10 @@ type Process struct {
 	Logf func(format string, args ...any)
 	// MaxBackoff caps the delay between restarts of a crashing instance.
 	MaxBackoff time.Duration
+
+	// cg puts instances in control groups; nil when the host has none we
+	// can use.
+	cg *cgroup.Manager
 
 	mu    sync.Mutex
 	procs map[string]*proc
@@ -49,15 +56,26 @@ type proc struct {
 }
 
 type processHandle struct {
+	Name      string    `json:"name,omitempty"`
 	PID       int       `json:"pid"`
 	StartTick uint64    `json:"start_tick"`
 	Restarts  int       `json:"restarts"`
 	StartedAt time.Time `json:"started_at"`
 }
 
-// NewProcess returns a process runtime keeping its files under dir.
+// NewProcess returns a process runtime keeping its files under dir. It
+// limits instances through control groups when the host's cgroup fs allows,
+// and says which limits apply.
 func NewProcess(dir string, logf func(string, ...any)) *Process {
-	return &Process{Dir: dir, Logf: logf, MaxBackoff: 30 * time.Second, procs: map[string]*proc{}}
+	p := &Process{Dir: dir, Logf: logf, MaxBackoff: 30 * time.Second, procs: map[string]*proc{}}
+	cg, err := cgroup.Detect("")
+	if err != nil {
+		p.logf("process runtime: no usable control groups (%v); limiting memory with rlimits only", err)
+		return p
+	}
+	p.cg = cg
+	p.logf("process runtime: limits via cgroup v%d (%s)", cg.Version(), strings.Join(cg.Controllers(), ", "))
+	return p
 }
 
 func (p *Process) logf(format string, args ...any) {
@@ -65,6 +83,9 @@ func (p *Process) logf(format string, args ...any) {
 		p.Logf(format, args...)
 	}
 }
+
+// Kind implements Runtime.
+func (p *Process) Kind() string { return "process" }
 
 // Start implements Runtime.
 func (p *Process) Start(_ context.Context, inst Instance) (Handle, error) {
@@ -111,7 +132,7 @@ func (p *Process) Adopt(ctx context.Context, inst Instance, h Handle) (Handle, e
 }
 
 func (pr *proc) handle() Handle {
-	b, _ := json.Marshal(processHandle{PID: pr.pid, StartTick: pr.startTick, Restarts: pr.restarts, StartedAt: pr.startedAt})
+	b, _ := json.Marshal(processHandle{Name: pr.inst.Name(), PID: pr.pid, StartTick: pr.startTick, Restarts: pr.restarts, StartedAt: pr.startedAt})
 	return b
 }
 
@@ -138,7 +159,8 @@ func (p *Process) spawn(pr *proc) error {
 		return fmt.Errorf("open log file: %w", err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(pr.inst.Command[0], pr.inst.Command[1:]...)
+	argv := append(append([]string{}, pr.inst.Command...), pr.inst.Args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = work, pr.inst.Env, logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -148,7 +170,7 @@ func (p *Process) spawn(pr *proc) error {
 	pr.pid = cmd.Process.Pid
 	pr.startTick, _ = procStart(pr.pid)
 	pr.startedAt = time.Now().UTC()
-	applyLimits(pr.pid, pr.inst, p.logf)
+	p.applyLimits(pr.pid, pr.inst)
 	exited := make(chan struct{})
 	pr.exited = exited
 	go func() {
@@ -165,24 +187,52 @@ func (p *Process) spawn(pr *proc) error {
 	return nil
 }
 
-func applyLimits(pid int, inst Instance, logf func(string, ...any)) {
+// applyLimits puts pid in the instance's control group (re-used across
+// restarts) and sets its rlimits; RLIMIT_DATA stands in for the memory limit
+// when no cgroup memory controller applies.
+func (p *Process) applyLimits(pid int, inst Instance) {
 	set := func(res int, v uint64, what string) {
 		if err := unix.Prlimit(pid, res, &unix.Rlimit{Cur: v, Max: v}, nil); err != nil {
-			logf("instance %s: cannot set %s limit: %v", inst.Name(), what, err)
+			p.logf("instance %s: cannot set %s limit: %v", inst.Name(), what, err)
 		}
 	}
 	set(unix.RLIMIT_NOFILE, 4096, "open files")
-	if inst.MemoryBytes > 0 {
-		set(unix.RLIMIT_DATA, inst.MemoryBytes, "memory")
-	}
 	if inst.StorageBytes > 0 {
 		set(unix.RLIMIT_FSIZE, inst.StorageBytes, "file size")
+	}
+	memByCgroup := false
+	if p.cg != nil {
+		lim := cgroup.Limits{CPUMillis: int64(inst.CPUMillis), MemoryBytes: int64(inst.MemoryBytes), Pids: 1024}
+		if err := p.cg.Apply(inst.Name(), pid, lim); err != nil {
+			p.logf("instance %s: control group: %v; falling back to rlimits", inst.Name(), err)
+		} else {
+			memByCgroup = slices.Contains(p.cg.Controllers(), "memory")
+		}
+	}
+	if inst.MemoryBytes > 0 && !memByCgroup {
+		set(unix.RLIMIT_DATA, inst.MemoryBytes, "memory")
+	}
+}
+
+// removeGroup deletes an instance's control group, killing whatever is left
+// in it.
+func (p *Process) removeGroup(name string) {
+	if p.cg == nil || name == "" {
+		return
+	}
+	if err := p.cg.Remove(name); err != nil {
+		p.logf("instance %s: remove control group: %v", name, err)
 	}
 }
 
 // supervise restarts pr with exponential backoff until it is stopped.
 func (p *Process) supervise(pr *proc) {
 	defer close(pr.stopped)
+	defer func() {
+		if pr.kill { // set before stop was closed
+			p.removeGroup(pr.inst.Name())
+		}
+	}()
 	backoff := time.Second
 	for {
 		p.mu.Lock()
@@ -255,6 +305,11 @@ func (p *Process) Status(name string) (State, bool) {
 		running = true
 	}
 	st := State{Name: name, Running: running, Restarts: pr.restarts, StartedAt: pr.startedAt, LastExit: pr.lastExit}
+	if p.cg != nil && st.LastExit != "" {
+		if cs, err := p.cg.Stats(name); err == nil && cs.OOMKills > 0 {
+			st.LastExit += fmt.Sprintf(" (out of memory: %d kill(s))", cs.OOMKills)
+		}
+	}
 	if running {
 		st.PID = pr.pid
 	}
@@ -266,30 +321,9 @@ func (p *Process) LogFile(name string) string { return filepath.Join(p.Dir, name
 
 // Logs implements Runtime.
 func (p *Process) Logs(name string, n int) ([]string, error) {
-	f, err := os.Open(p.LogFile(name))
+	lines, err := tailLines(p.LogFile(name), n)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("read logs of %s: %w", name, err)
-	}
-	defer f.Close()
-	const window = 256 << 10
-	if fi, err := f.Stat(); err == nil && fi.Size() > window {
-		if _, err := f.Seek(fi.Size()-window, io.SeekStart); err != nil {
-			return nil, err
-		}
-	}
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("read logs of %s: %w", name, err)
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) == 1 && lines[0] == "" {
-		return nil, nil
-	}
-	if n > 0 && len(lines) > n {
-		lines = lines[len(lines)-n:]
+		return nil, fmt.Errorf("instance %s: %w", name, err)
 	}
 	return lines, nil
 }
@@ -311,9 +345,9 @@ func (p *Process) Stop(_ context.Context, name string) error {
 	return nil
 }
 
-// StopOrphan stops a process left by an earlier agent that is no longer
-// supervised (its lease closed while the agent was down).
-func StopOrphan(h Handle) {
+// StopOrphan implements Runtime: it stops a process group left by an earlier
+// agent, if that process (same pid and start time) still runs.
+func (p *Process) StopOrphan(_ context.Context, h Handle) {
 	var ph processHandle
 	if json.Unmarshal(h, &ph) != nil || ph.PID <= 0 {
 		return
@@ -323,6 +357,7 @@ func StopOrphan(h Handle) {
 		go watchPID(ph.PID, tick, done)
 		terminate(ph.PID, done)
 	}
+	p.removeGroup(ph.Name)
 }
 
 // Detach implements Runtime.

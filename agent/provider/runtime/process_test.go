@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -105,4 +107,35 @@ func TestProcessAdoptAfterDetach(t *testing.T) {
 		t.Fatalf("re-started status = %+v", st4)
 	}
 	_ = r.Stop(context.Background(), inst.Name())
+}
+
+func TestProcessMemoryLimitByCgroup(t *testing.T) {
+	p := NewProcess(t.TempDir(), t.Logf)
+	if p.cg == nil || !slices.Contains(p.cg.Controllers(), "memory") {
+		t.Skip("no writable cgroup memory controller on this host: the process runtime limits memory with rlimits")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	inst := Instance{Lease: uint64(time.Now().UnixNano() % 1e9), Service: "hog",
+		Command: []string{py, "-c", "import time; b = b'x' * (300 << 20); print('allocated', flush=True); time.sleep(60)"},
+		Env:     []string{"PATH=/usr/bin:/bin"}, MemoryBytes: 64 << 20, CPUMillis: 1000}
+	if _, err := p.Start(context.Background(), inst); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop(context.Background(), inst.Name()) })
+	waitFor(t, "OOM kill", func() bool {
+		st, _ := p.Status(inst.Name())
+		return strings.Contains(st.LastExit, "out of memory")
+	})
+	if l, _ := p.Logs(inst.Name(), 0); countLines(l, "allocated") != 0 {
+		t.Fatalf("the process allocated 300 MiB under a 64 MiB limit: %q", l)
+	}
+	if err := p.Stop(context.Background(), inst.Name()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.cg.Stats(inst.Name()); err == nil {
+		t.Fatal("control group left behind after Stop")
+	}
 }

@@ -1,10 +1,16 @@
 // Package runtime runs the workloads of leases. Runtime is the interface the
 // provider agent uses; Process is the embedded backend that runs each service
-// instance as a host process.
+// instance as a host process, and Docker runs each instance as a container
+// through the Docker Engine API.
 package runtime
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
 )
 
@@ -15,8 +21,14 @@ type Instance struct {
 	// Service is the manifest service name; Index numbers its copies from 0.
 	Service string `json:"service"`
 	Index   int    `json:"index"`
-	// Command is the program and arguments, already expanded.
+	// Image is the container image (docker runtime only).
+	Image string `json:"image,omitempty"`
+	// Command is the program and its leading arguments, already expanded.
+	// The docker runtime uses it as the entrypoint (the image's when empty).
 	Command []string `json:"command"`
+	// Args follow Command; the docker runtime passes them as the container's
+	// command (the image's when both are empty).
+	Args []string `json:"args,omitempty"`
 	// Env is the environment, as KEY=VALUE.
 	Env []string `json:"env"`
 	// Ports maps each exposed container port to the host port allocated for it.
@@ -48,6 +60,9 @@ type Handle []byte
 
 // Runtime starts, adopts, inspects and stops instances.
 type Runtime interface {
+	// Kind names the backend ("process" or "docker"); it decides whether a
+	// service needs a command or an image and which ports it listens on.
+	Kind() string
 	// Start starts an instance and supervises it (restarting it with backoff
 	// when it exits) until Stop.
 	Start(ctx context.Context, inst Instance) (Handle, error)
@@ -65,8 +80,43 @@ type Runtime interface {
 	LogFile(name string) string
 	// Stop stops an instance and forgets it; its logs stay readable.
 	Stop(ctx context.Context, name string) error
+	// StopOrphan stops an instance that an earlier agent process started and
+	// nobody supervises now (its lease closed while the agent was down).
+	StopOrphan(ctx context.Context, h Handle)
 	// Detach stops supervising every instance without stopping it (agent shutdown).
 	Detach()
+}
+
+// tailLines returns at most the last n lines of the file at path (all of them
+// when n <= 0), reading no more than its last 256 KiB. A missing file has no
+// lines.
+func tailLines(path string, n int) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read logs: %w", err)
+	}
+	defer f.Close()
+	const window = 256 << 10
+	if fi, err := f.Stat(); err == nil && fi.Size() > window {
+		if _, err := f.Seek(fi.Size()-window, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read logs: %w", err)
+		}
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read logs: %w", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return nil, nil
+	}
+	if n > 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines, nil
 }
 
 func itoa(n uint64) string {

@@ -198,16 +198,15 @@ func (k Keeper) Fit(ctx context.Context, params types.Params, p types.Provider, 
 	if !types.HasAttributes(p.Attributes, placement) {
 		return types.Inventory{}, errorsmod.Wrap(types.ErrAttributesMismatch, "provider lacks a placement attribute")
 	}
-	for _, a := range auditors {
+	err := types.CheckAuditors(auditors, placement, func(a string) (types.AuditorSignature, bool, error) {
 		sig, err := k.Signatures.Get(ctx, collections.Join(p.Owner, a))
 		if errors.Is(err, collections.ErrNotFound) {
-			return types.Inventory{}, errorsmod.Wrapf(types.ErrAuditorMissing, "no signature from %s", a)
-		} else if err != nil {
-			return types.Inventory{}, err
+			return sig, false, nil
 		}
-		if !types.HasAttributes(sig.Attributes, placement) {
-			return types.Inventory{}, errorsmod.Wrapf(types.ErrAuditorMissing, "%s did not sign every placement attribute", a)
-		}
+		return sig, err == nil, err
+	})
+	if err != nil {
+		return types.Inventory{}, err
 	}
 	free, ok := p.Inventory.Sub(p.Allocated)
 	if !ok {

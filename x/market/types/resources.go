@@ -336,6 +336,26 @@ func (r ResourceSpec) Allocate(free Inventory) (Inventory, bool) {
 	return alloc, true
 }
 
+// CheckAuditors checks that every required auditor has signed the provider's
+// attributes and that each signature vouches for every placement attribute.
+// sig looks up the provider's signature from an auditor; found is false when
+// there is none. The keeper's Fit and the provider agent's bid filter share it.
+func CheckAuditors(auditors []string, placement []Attribute, sig func(auditor string) (s AuditorSignature, found bool, err error)) error {
+	for _, a := range auditors {
+		s, found, err := sig(a)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errorsmod.Wrapf(ErrAuditorMissing, "no signature from %s", a)
+		}
+		if !HasAttributes(s.Attributes, placement) {
+			return errorsmod.Wrapf(ErrAuditorMissing, "%s did not sign every placement attribute", a)
+		}
+	}
+	return nil
+}
+
 // HasAttributes reports whether have contains every key/value of want.
 func HasAttributes(have, want []Attribute) bool {
 	for _, w := range want {
