@@ -3,8 +3,11 @@ package chainclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -65,5 +68,54 @@ func TestLastJSONLine(t *testing.T) {
 		if got := string(lastJSONLine([]byte(tc.in))); got != tc.want {
 			t.Errorf("lastJSONLine(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestIsNotFound(t *testing.T) {
+	nf := &QueryError{Method: "/q", Code: 5, Log: "rpc error: code = NotFound desc = lease 9: not found"}
+	if !IsNotFound(fmt.Errorf("wrapped: %w", nf)) || !errors.Is(nf, ErrNotFound) {
+		t.Fatal("wrapped not-found error not recognized")
+	}
+	if IsNotFound(&QueryError{Log: "internal"}) || IsNotFound(fmt.Errorf("dial tcp: refused")) {
+		t.Fatal("other errors reported as not found")
+	}
+	if !IsNotFound(fmt.Errorf("%w: GET /x: 404", ErrNotFound)) {
+		t.Fatal("REST not-found error not recognized")
+	}
+}
+
+func TestTxResultAttr(t *testing.T) {
+	r := &TxResult{Hash: "H", Events: map[string]map[string]string{"market_order_created": {"order_id": "7", "owner": "x"}}}
+	if n, err := r.Attr("market_order_created", "order_id"); err != nil || n != 7 {
+		t.Fatalf("Attr = %d, %v", n, err)
+	}
+	if _, err := r.Attr("market_order_created", "owner"); err == nil {
+		t.Fatal("non-numeric attribute accepted")
+	}
+	if _, err := r.Attr("market_bid_placed", "order_id"); err == nil {
+		t.Fatal("missing event accepted")
+	}
+}
+
+func TestNode(t *testing.T) {
+	home := t.TempDir()
+	if got := (&Client{Home: home}).node(); got != DefaultNode {
+		t.Fatalf("node without client.toml = %q, want %q", got, DefaultNode)
+	}
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	toml := "# comment\nchain-id = \"hypha-devnet\"\nnode = \"tcp://127.0.0.1:36657\"\n"
+	if err := os.WriteFile(filepath.Join(home, "config", "client.toml"), []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := (&Client{Home: home}).node(); got != "tcp://127.0.0.1:36657" {
+		t.Fatalf("node from client.toml = %q", got)
+	}
+	if got := (&Client{Home: home, Node: "http://n:1"}).node(); got != "http://n:1" {
+		t.Fatalf("explicit node = %q", got)
+	}
+	if got := ClientConfig(home)["chain-id"]; got != "hypha-devnet" {
+		t.Fatalf("chain-id = %q", got)
 	}
 }

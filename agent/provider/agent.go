@@ -28,7 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/x/market/types"
 )
@@ -36,7 +36,7 @@ import (
 // Agent is a running provider agent.
 type Agent struct {
 	cfg     *Config
-	chain   *chain.Client
+	chain   *chainclient.Client
 	store   *Store
 	rt      runtime.Runtime
 	log     *log.Logger
@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
 			a.inv.Gpus = gpus
 		}
 	}
-	if a.chain, err = chain.New("", cfg.Chain.Home, cfg.Chain.Key, cfg.Chain.Node); err != nil {
+	if a.chain, err = chainclient.New("", cfg.Chain.Home, cfg.Chain.Key, cfg.Chain.Node); err != nil {
 		return nil, err
 	}
 	a.chain.KeyringBackend, a.chain.ChainID = cfg.Chain.KeyringBackend, cfg.Chain.ChainID
@@ -204,7 +204,7 @@ func (a *Agent) providerArgs() []string {
 // ensureProvider registers the provider or updates it when the config changed.
 func (a *Agent) ensureProvider(ctx context.Context) error {
 	p, err := a.chain.Provider(ctx, a.addr)
-	if err != nil && !chain.IsNotFound(err) {
+	if err != nil && !chainclient.IsNotFound(err) {
 		return fmt.Errorf("look up provider %s: %w", a.addr, err)
 	}
 	if err != nil {
@@ -245,7 +245,7 @@ func (a *Agent) readopt(ctx context.Context) error {
 		}
 		// A lease that closed while the agent was down is not restarted;
 		// the first reconciliation stops what is left of it.
-		if l, err := a.chain.Lease(ctx, rec.ID); chain.IsNotFound(err) || (err == nil && l.Lease.State != types.LeaseActive) {
+		if l, err := a.chain.Lease(ctx, rec.ID); chainclient.IsNotFound(err) || (err == nil && l.Lease.State != types.LeaseActive) {
 			continue
 		}
 		for i := range rec.Instances {
@@ -399,7 +399,7 @@ func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
 				_ = a.store.PutLease(rec)
 			}
 			a.mu.Unlock()
-		} else if !chain.IsNotFound(err) {
+		} else if !chainclient.IsNotFound(err) {
 			a.log.Printf("lease %d: %v", rec.ID, err)
 			continue
 		}

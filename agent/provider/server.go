@@ -19,7 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/x/market/client/cli"
@@ -66,6 +67,12 @@ func (a *Agent) handler() http.Handler {
 	return mux
 }
 
+// MaxClockSkew is how far a lease API request's timestamp may be from the
+// provider's clock (docs/provider.md promises tenants 5 minutes). It is wider
+// than the subnet agents' window because tenants sign from their own machines,
+// whose clocks drift more than those of always-on agents.
+const MaxClockSkew = 5 * time.Minute
+
 // api wraps a signed lease API handler: it reads the body, checks the
 // signature and that the signer owns the lease, and renders errors.
 func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.Lease, body []byte, r *http.Request) (any, error)) http.HandlerFunc {
@@ -78,7 +85,7 @@ func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.L
 			if len(body) > tenant.MaxManifestBytes {
 				return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tenant.MaxManifestBytes)
 			}
-			signer, err := tenant.Verify(r, body, time.Now())
+			signer, err := auth.Verify(r, body, time.Now(), MaxClockSkew)
 			if err != nil {
 				return nil, errorf(http.StatusUnauthorized, "%v", err)
 			}
@@ -87,13 +94,13 @@ func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.L
 				return nil, errorf(http.StatusBadRequest, "lease id %q is not a number", r.PathValue("id"))
 			}
 			lr, err := a.chain.Lease(r.Context(), id)
-			if chain.IsNotFound(err) || (err == nil && lr.Lease.Provider != a.addr) {
+			if chainclient.IsNotFound(err) || (err == nil && lr.Lease.Provider != a.addr) {
 				return nil, errorf(http.StatusNotFound, "unknown lease %d: this provider does not serve it", id)
 			}
 			if err != nil {
 				return nil, errorf(http.StatusBadGateway, "look up lease %d on chain: %v", id, err)
 			}
-			if !tenant.SameAccount(lr.Lease.Owner, signer) {
+			if !auth.SameAccount(lr.Lease.Owner, signer) {
 				return nil, errorf(http.StatusForbidden, "the request is signed by another account than the lease owner %s", lr.Lease.Owner)
 			}
 			rec, err := a.store.Lease(id)

@@ -25,7 +25,8 @@ type Chain struct {
 	Key string `yaml:"key"`
 	// API is the node's REST endpoint (default http://127.0.0.1:1317).
 	API string `yaml:"api"`
-	// Node optionally overrides the CometBFT RPC address for transactions.
+	// Node optionally overrides the CometBFT RPC address for transactions (and
+	// for waiting until they are in a block); empty means client.toml's.
 	Node string `yaml:"node"`
 	// Netuid is the subnet the agent works on.
 	Netuid uint32 `yaml:"netuid"`
@@ -52,9 +53,10 @@ func (c *Chain) Validate() error {
 	return nil
 }
 
-// Client returns a chain client for the connection.
+// Client returns a chain client for the connection that signs with the
+// agent's key.
 func (c *Chain) Client() *chainclient.Client {
-	return &chainclient.Client{API: c.API, Home: c.Home, Node: c.Node, KeyringBackend: c.KeyringBackend}
+	return &chainclient.Client{API: c.API, Home: c.Home, Node: c.Node, KeyringBackend: c.KeyringBackend, From: c.Key}
 }
 
 // ExpandHome replaces a leading ~/ with the user's home directory.

@@ -1,7 +1,6 @@
 package tenant
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +19,9 @@ import (
 	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 
-	"github.com/hypha-network/hypha/agent/provider/chain"
+	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/x/market/types"
 )
@@ -56,8 +54,8 @@ type DeployResult struct {
 
 // session holds what every deploy/lease command needs.
 type session struct {
-	chain  *chain.Client
-	signer Signer
+	chain  *chainclient.Client
+	signer auth.Signer
 	out    io.Writer // results
 	prog   io.Writer // progress
 }
@@ -70,25 +68,6 @@ func addChainFlags(cmd *cobra.Command) {
 	cmd.Flags().String("chain-id", "", "chain id (default: client.toml's)")
 }
 
-// clientTOML reads the simple key = "value" lines of HOME/config/client.toml.
-func clientTOML(home string) map[string]string {
-	out := map[string]string{}
-	f, err := os.Open(filepath.Join(home, "config", "client.toml"))
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || strings.HasPrefix(strings.TrimSpace(k), "#") {
-			continue
-		}
-		out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
-	}
-	return out
-}
-
 func newSession(cmd *cobra.Command) (*session, error) {
 	f := cmd.Flags()
 	home, _ := f.GetString("home")
@@ -99,7 +78,7 @@ func newSession(cmd *cobra.Command) (*session, error) {
 	if from == "" {
 		return nil, errors.New("--from is required: the key that owns the deployment")
 	}
-	conf := clientTOML(home)
+	conf := chainclient.ClientConfig(home)
 	if node == "" {
 		node = conf["node"]
 	}
@@ -124,19 +103,16 @@ func newSession(cmd *cobra.Command) (*session, error) {
 	if _, err := kr.Key(from); err != nil {
 		return nil, fmt.Errorf("key %q not found in %s (list keys with `hyphad keys list --home %s`): %w", from, home, home, err)
 	}
-	c, err := chain.New("", home, from, node)
+	c, err := chainclient.New("", home, from, node)
 	if err != nil {
 		return nil, err
 	}
 	c.KeyringBackend, c.ChainID = backend, chainID
-	sign := func(msg []byte) ([]byte, []byte, error) {
-		sig, pk, err := kr.Sign(from, msg, signing.SignMode_SIGN_MODE_DIRECT)
-		if err != nil {
-			return nil, nil, err
-		}
-		return sig, pk.Bytes(), nil
+	signer, err := auth.NewKeyringSigner(kr, from)
+	if err != nil {
+		return nil, err
 	}
-	return &session{chain: c, signer: sign, out: cmd.OutOrStdout(), prog: cmd.ErrOrStderr()}, nil
+	return &session{chain: c, signer: signer, out: cmd.OutOrStdout(), prog: cmd.ErrOrStderr()}, nil
 }
 
 func (s *session) progress(format string, args ...any) {
@@ -147,7 +123,7 @@ func (s *session) progress(format string, args ...any) {
 func (s *session) leaseClient(ctx context.Context, id uint64) (*Client, *types.QueryLeaseResponse, types.Provider, error) {
 	l, err := s.chain.Lease(ctx, id)
 	if err != nil {
-		if chain.IsNotFound(err) {
+		if chainclient.IsNotFound(err) {
 			return nil, nil, types.Provider{}, fmt.Errorf("unknown lease %d (list yours with `hyphad q market leases --owner ...`)", id)
 		}
 		return nil, nil, types.Provider{}, err

@@ -18,13 +18,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/auth"
 	"github.com/hypha-network/hypha/agent/subnet/gateway"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 	"github.com/hypha-network/hypha/agent/subnet/validator"
@@ -183,7 +182,7 @@ func ensureSubnet(ctx context.Context, c *chainclient.Client, out io.Writer) (ui
 	}
 	if netuid == 0 {
 		fmt.Fprintf(out, "Demo: creating subnet %s\n", SubnetName)
-		if _, err := c.Tx(ctx, Owner, time.Minute, "subnet", "create-subnet", SubnetName, "--max-lock", "1000000000000",
+		if _, err := c.As(Owner).Tx(ctx, "subnet", "create-subnet", SubnetName, "--max-lock", "1000000000000",
 			"--tempo", strconv.Itoa(Tempo), "--weights-rate-limit", "0", "--immunity-period", "1000"); err != nil {
 			return 0, fmt.Errorf("demo: create subnet: %w", err)
 		}
@@ -198,7 +197,7 @@ func ensureSubnet(ctx context.Context, c *chainclient.Client, out io.Writer) (ui
 	}
 	n, err := c.FindNeuron(ctx, netuid, bob)
 	if errors.Is(err, chainclient.ErrNotFound) {
-		if _, err := c.Tx(ctx, Validator, time.Minute, "subnet", "register", id, "--max-burn", "100000000"); err != nil {
+		if _, err := c.As(Validator).Tx(ctx, "subnet", "register", id, "--max-burn", "100000000"); err != nil {
 			return 0, fmt.Errorf("demo: register validator: %w", err)
 		}
 		n, err = c.FindNeuron(ctx, netuid, bob)
@@ -207,7 +206,7 @@ func ensureSubnet(ctx context.Context, c *chainclient.Client, out io.Writer) (ui
 		return 0, fmt.Errorf("demo: validator neuron: %w", err)
 	}
 	if uint64(n.Stake) == 0 {
-		if _, err := c.Tx(ctx, Owner, time.Minute, "subnet", "add-stake", id, bob, strconv.Itoa(ValidatorStake)+"uhyp"); err != nil {
+		if _, err := c.As(Owner).Tx(ctx, "subnet", "add-stake", id, bob, strconv.Itoa(ValidatorStake)+"uhyp"); err != nil {
 			return 0, fmt.Errorf("demo: stake on validator: %w", err)
 		}
 	}

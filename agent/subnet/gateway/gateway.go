@@ -31,9 +31,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/auth"
 	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 )

@@ -26,9 +26,9 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/auth"
 	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/task"
 )
@@ -194,7 +194,7 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
 }
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
-	addr, body, err := auth.VerifyRequest(r, s.now())
+	addr, body, err := auth.VerifyRequest(r, s.now(), MaxSkew)
 	if err != nil {
 		s.fail(w, http.StatusUnauthorized, err.Error())
 		return
@@ -260,7 +260,9 @@ func Register(ctx context.Context, c *chainclient.Client, cfg Config, hotkey str
 		return nil, err
 	}
 	log.Info("registering", "netuid", cfg.Netuid, "hotkey", hotkey, "axon", cfg.Axon)
-	if _, err := c.Tx(ctx, cfg.Key, 60*time.Second, "subnet", "register", strconv.FormatUint(uint64(cfg.Netuid), 10),
+	txCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := c.Tx(txCtx, "subnet", "register", strconv.FormatUint(uint64(cfg.Netuid), 10),
 		"--axon", cfg.Axon, "--max-burn", strconv.FormatUint(cfg.MaxBurn, 10)); err != nil {
 		return nil, fmt.Errorf("miner: register on subnet %d: %w (check the key's balance and the price with `hyphad q subnet subnet %d`)", cfg.Netuid, err, cfg.Netuid)
 	}
@@ -330,6 +332,11 @@ type Caller struct {
 	Signer auth.Signer
 	HTTP   *http.Client
 }
+
+// MaxSkew is how far a query's timestamp may be from the miner's clock. It is
+// short because a captured query can be replayed within it (costing the miner
+// an answer); validators and gateways are always-on hosts with synced clocks.
+const MaxSkew = 30 * time.Second
 
 // ErrStatus wraps non-200 answers.
 var ErrStatus = errors.New("miner: query refused")

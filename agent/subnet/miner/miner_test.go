@@ -18,9 +18,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/auth"
 )
 
 type fakeChain struct{ mg chainclient.Metagraph }

@@ -36,9 +36,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/auth"
 	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 	"github.com/hypha-network/hypha/agent/subnet/task"
@@ -324,7 +324,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	netuid := strconv.FormatUint(uint64(cfg.Netuid), 10)
 	if _, err := client.FindNeuron(ctx, cfg.Netuid, self); errors.Is(err, chainclient.ErrNotFound) {
 		log.Info("registering", "netuid", cfg.Netuid, "hotkey", self)
-		if _, err := client.Tx(ctx, cfg.Key, 60*time.Second, "subnet", "register", netuid, "--max-burn", strconv.FormatUint(cfg.MaxBurn, 10)); err != nil {
+		txCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		_, err := client.Tx(txCtx, "subnet", "register", netuid, "--max-burn", strconv.FormatUint(cfg.MaxBurn, 10))
+		cancel()
+		if err != nil {
 			return fmt.Errorf("validator: register on subnet %d: %w", cfg.Netuid, err)
 		}
 	} else if err != nil {
@@ -428,8 +431,10 @@ func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, ne
 			log.Warn("missed the reveal window; committing afresh", "start", p.start, "end", p.end, "height", h)
 			*pending = nil
 		default:
-			_, err := client.Tx(ctx, cfg.Key, 30*time.Second, "subnet", "reveal-weights", netuid,
+			txCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			_, err := client.Tx(txCtx, "subnet", "reveal-weights", netuid,
 				"--uids", joinU32(p.uids), "--weights", joinU32(p.values), "--salt", p.salt)
+			cancel()
 			if err != nil {
 				sc.metrics.Add("hypha_validator_weight_txs_total", 1, "kind", "reveal", "outcome", "error")
 				return fmt.Errorf("reveal: %w", err)
@@ -454,8 +459,11 @@ func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, ne
 	var salt [16]byte
 	_, _ = crand.Read(salt[:])
 	p := &pendingCommit{uids: uids, values: values, salt: hex.EncodeToString(salt[:])}
-	if _, err := client.Tx(ctx, cfg.Key, 30*time.Second, "subnet", "commit-weights", netuid,
-		"--uids", joinU32(uids), "--weights", joinU32(values), "--salt", p.salt); err != nil {
+	txCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = client.Tx(txCtx, "subnet", "commit-weights", netuid,
+		"--uids", joinU32(uids), "--weights", joinU32(values), "--salt", p.salt)
+	cancel()
+	if err != nil {
 		sc.metrics.Add("hypha_validator_weight_txs_total", 1, "kind", "commit", "outcome", "error")
 		return fmt.Errorf("commit: %w", err)
 	}
