@@ -161,10 +161,8 @@ func trainModel(dir, spec string, steps uint64, out io.Writer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("demo: %w", err)
 	}
-	for tr.StepCount() < steps {
-		if err := tr.Step(); err != nil {
-			return "", fmt.Errorf("demo: train: %w", err)
-		}
+	if err := tr.StepTo(steps); err != nil {
+		return "", fmt.Errorf("demo: %w", err)
 	}
 	if err := tr.Save(ckpt); err != nil {
 		return "", fmt.Errorf("demo: save model: %w", err)

@@ -26,10 +26,8 @@ func loadExample(t *testing.T, name string) *Spec {
 
 func run(t *testing.T, tr *Trainer, steps int) {
 	t.Helper()
-	for tr.StepCount() < uint64(steps) {
-		if err := tr.Step(); err != nil {
-			t.Fatal(err)
-		}
+	if err := tr.StepTo(uint64(steps)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -102,6 +102,17 @@ func (t *Trainer) Step() error {
 	return nil
 }
 
+// StepTo runs steps until StepCount reaches n (none when it already has):
+// the whole training run for callers that need no per-step hook.
+func (t *Trainer) StepTo(n uint64) error {
+	for t.step < n {
+		if err := t.Step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Trace is the op trace of one step: the SHA-256 of every node's output in
 // graph order, split into forward and backward phases, then the hash of each
 // parameter, first moment and second moment after the optimizer update (in

@@ -127,10 +127,8 @@ func agentTrainDigits(t *testing.T, spec string, steps uint64) (string, float64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for tr.StepCount() < steps {
-		if err := tr.Step(); err != nil {
-			t.Fatal(err)
-		}
+	if err := tr.StepTo(steps); err != nil {
+		t.Fatal(err)
 	}
 	_, eval, err := s.LoadData()
 	if err != nil {
