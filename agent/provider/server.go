@@ -163,42 +163,84 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 		if bytes.Equal(rec.Manifest, body) {
 			return a.status(rec), nil
 		}
-		return nil, errorf(http.StatusConflict, "lease %d already runs a different manifest: updates are not supported yet; close the lease and deploy again", lease.OrderId)
 	}
-	var started []string
-	fail := func(err error) (any, error) {
-		for _, n := range started {
-			_ = a.rt.Stop(ctx, n)
-		}
-		return nil, err
+	// Build every instance first, so that a manifest this runtime cannot run
+	// is refused before anything stops.
+	type plannedInstance struct {
+		inst runtime.Instance
+		svc  *tenant.Service
 	}
-	rec.Instances = nil
+	var plan []plannedInstance
 	for _, name := range m.ServiceNames() {
 		s := m.Services[name]
 		inst, err := a.instance(lease.OrderId, name, s, m.Profiles[s.Profile])
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
 		for i := 0; i < s.Count; i++ {
-			in := inst
-			in.Index = i
-			if in.Ports, err = allocPorts(s.Expose); err != nil {
-				return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
-			}
-			in.Env, in.Command, in.Args = a.serviceEnv(lease.OrderId, name, i, s, in.Ports)
-			h, err := a.rt.Start(context.WithoutCancel(ctx), in)
-			if err != nil {
-				return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", name, err))
-			}
-			started = append(started, in.Name())
-			rec.Instances = append(rec.Instances, InstanceRecord{Instance: in, Handle: h})
+			inst.Index = i
+			plan = append(plan, plannedInstance{inst: inst, svc: s})
 		}
 	}
-	rec.State, rec.Manifest = leaseRunning, body
+	// An update replaces the running instances: stop them, start the new
+	// ones on the same host ports where the service and port are unchanged,
+	// and if any new instance fails to start, bring the previous ones back.
+	old := rec.Instances
+	oldPorts := map[string]map[uint32]int{}
+	for _, ir := range old {
+		oldPorts[ir.Instance.Name()] = ir.Instance.Ports
+		if err := a.rt.Stop(ctx, ir.Instance.Name()); err != nil {
+			a.log.Printf("lease %d: update: stop %s: %v", lease.OrderId, ir.Instance.Name(), err)
+		}
+	}
+	var started []InstanceRecord
+	fail := func(err error) (any, error) {
+		for _, ir := range started {
+			_ = a.rt.Stop(ctx, ir.Instance.Name())
+		}
+		if len(old) == 0 {
+			return nil, err
+		}
+		for i := range old {
+			h, serr := a.rt.Start(context.WithoutCancel(ctx), old[i].Instance)
+			if serr != nil {
+				a.log.Printf("lease %d: restore %s after a failed update: %v", lease.OrderId, old[i].Instance.Name(), serr)
+				continue
+			}
+			old[i].Handle = h
+		}
+		rec.Instances = old
+		if perr := a.store.PutLease(rec); perr != nil {
+			a.log.Printf("lease %d: save: %v", lease.OrderId, perr)
+		}
+		var he *httpError
+		if errors.As(err, &he) {
+			he.msg += "; the previous manifest runs again"
+		}
+		return nil, err
+	}
+	for _, p := range plan {
+		in := p.inst
+		var err error
+		if in.Ports, err = allocPorts(p.svc.Expose, oldPorts[in.Name()]); err != nil {
+			return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
+		}
+		in.Env, in.Command, in.Args = a.serviceEnv(lease.OrderId, in.Service, in.Index, p.svc, in.Ports)
+		h, err := a.rt.Start(context.WithoutCancel(ctx), in)
+		if err != nil {
+			return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", in.Service, err))
+		}
+		started = append(started, InstanceRecord{Instance: in, Handle: h})
+	}
+	verb := "accepted"
+	if rec.State == leaseRunning {
+		verb = "updated"
+	}
+	rec.State, rec.Manifest, rec.Instances = leaseRunning, body, started
 	if err := a.store.PutLease(rec); err != nil {
 		return fail(errorf(http.StatusInternalServerError, "save lease: %v", err))
 	}
-	a.log.Printf("lease %d: manifest accepted, %d instance(s) started", lease.OrderId, len(rec.Instances))
+	a.log.Printf("lease %d: manifest %s, %d instance(s) started", lease.OrderId, verb, len(rec.Instances))
 	return a.status(rec), nil
 }
 
@@ -226,10 +268,15 @@ func orZero(s string) string {
 	return s
 }
 
-// allocPorts picks a free host port for each exposed port.
-func allocPorts(expose []tenant.Expose) (map[uint32]int, error) {
+// allocPorts picks a host port for each exposed port: the one in keep when
+// there is one (an updated instance keeps its endpoints), else a free one.
+func allocPorts(expose []tenant.Expose, keep map[uint32]int) (map[uint32]int, error) {
 	out := map[uint32]int{}
 	for _, e := range expose {
+		if hp, ok := keep[e.Port]; ok {
+			out[e.Port] = hp
+			continue
+		}
 		l, err := net.Listen("tcp", ":0")
 		if err != nil {
 			return nil, err

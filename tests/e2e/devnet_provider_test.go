@@ -2,8 +2,10 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +57,43 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 	if logs := string(d.CLI(t, "lease", "logs", id, "--from", "alice")); !strings.Contains(logs, "GET /index.html") {
 		t.Fatalf("lease logs:\n%s", logs)
 	}
+
+	// Update the running lease: the new manifest replaces the workload on the
+	// same endpoint. An update this runtime cannot run is refused and the
+	// previous manifest keeps running.
+	manifest, err := os.ReadFile(app)
+	provMust(t, err)
+	dir := t.TempDir()
+	updated := filepath.Join(dir, "updated.yaml")
+	provMust(t, os.WriteFile(updated, []byte(strings.Replace(string(manifest), "echo hello from hypha", "echo hello again from hypha", 1)), 0o600))
+	d.CLI(t, "lease", "manifest", id, updated, "--from", "alice")
+	if body, _ := provHTTPGet(endpoint); strings.TrimSpace(body) != "hello again from hypha" {
+		deadline := time.Now().Add(20 * time.Second)
+		for strings.TrimSpace(body) != "hello again from hypha" {
+			if time.Now().After(deadline) {
+				t.Fatalf("after the update %s answered %q", endpoint, body)
+			}
+			time.Sleep(250 * time.Millisecond)
+			body, _ = provHTTPGet(endpoint)
+		}
+	}
+	command := regexp.MustCompile(`(?m)^    command: .*$`)
+	for _, tc := range []struct{ name, service, want string }{
+		// Refused before anything stops.
+		{"image-only", "    image: hypha-example-web:1", "give a command"},
+		// Refused when the new instance fails to start: the old one comes back.
+		{"missing-program", `    command: ["/nonexistent/program"]`, "the previous manifest runs again"},
+	} {
+		bad := filepath.Join(dir, tc.name+".yaml")
+		provMust(t, os.WriteFile(bad, []byte(command.ReplaceAllLiteralString(string(manifest), tc.service)), 0o600))
+		if out, err := d.TryCLI("lease", "manifest", id, bad, "--from", "alice"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%s update: %v\n%s", tc.name, err, out)
+		}
+		if body := provWaitHTTP(t, endpoint); strings.TrimSpace(body) != "hello again from hypha" {
+			t.Fatalf("after the refused %s update %s answered %q", tc.name, endpoint, body)
+		}
+	}
+
 	d.CLI(t, "lease", "close", id, "--from", "alice")
 	for i := 0; i < 30; i++ {
 		if _, err := provHTTPGet(endpoint); err != nil {
