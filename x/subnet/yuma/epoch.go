@@ -60,6 +60,8 @@ type Workspace struct {
 	rowStart []int     // row offsets of the new bonds
 	sums     []sum128  // Yuma 2 column sums
 	divs     []divisor // Yuma 2 column divisors
+	arg      []uint64  // liquid alpha: per-bond sigmoid arguments and rates
+	buy      []Fixed   // liquid alpha: per-bond buying weights
 }
 
 // NewWorkspace returns an empty Workspace. It is equivalent to
@@ -278,6 +280,13 @@ func consensus(w csr, stake []Fixed, cols int, kappa Fixed) []Fixed {
 	return cons
 }
 
+// colPad is the number of unused entries consensus leaves between two
+// columns of a block. Without it, the columns of a dense block, which have
+// the same length, may start a multiple of 4 KB apart, so that the
+// transpose's writes to them all fall into the same L1 cache set; 64 bytes
+// of padding spread them over successive sets.
+const colPad = 4
+
 // minBlock is the least number of entries consensus transposes at a time:
 // 2^14 entries of 16 bytes, which stay in a core's L2 cache.
 const minBlock = 1 << 14
@@ -337,19 +346,21 @@ func (ws *Workspace) consensus(w csr, stake []Fixed, kappa Fixed, cons, ranks []
 			j1++
 		}
 		base := start[j0]
-		entries := grow(ws.entries, start[j1]-base)
+		// Column j of the block starts at start[j]-base+colPad*(j-j0).
+		entries := grow(ws.entries, start[j1]-base+colPad*(j1-j0))
 		ws.entries = entries
 		next := grow(ws.colNext, j1-j0)
 		ws.colNext = next
 		for j := range next {
-			next[j] = start[j0+j] - base
+			next[j] = start[j0+j] - base + colPad*j
 		}
 		for r, i := range rows {
 			k, end := cur[r], w.start[i+1]
 			cur[r] = k + bucket(w.col[k:end], w.val[k:end], stake[i], uint32(j0), uint32(j1), next, entries)
 		}
 		for j := j0; j < j1; j++ {
-			col := entries[start[j]-base : start[j+1]-base]
+			off := start[j] - base + colPad*(j-j0)
+			col := entries[off : off+start[j+1]-start[j]]
 			var withScore Fixed
 			for _, e := range col {
 				withScore += e.stake
@@ -503,16 +514,36 @@ func medianSorted(a []scored, need Fixed) Fixed {
 // clipBuy returns the weight w clipped at consensus c, min(w, c), and the
 // weight that buys bonds, which interpolates between the two:
 // w - penalty*(w - min(w, c)). A penalty of 0 buys with w and One with
-// min(w, c), exactly.
+// min(w, c), exactly. w and penalty must be at most One.
 func clipBuy(w, c, penalty Fixed) (clipped, buy Fixed) {
 	clipped = min(w, c)
-	return clipped, w - mul(penalty, w-clipped)
+	return clipped, w - mulUnit(penalty, w-clipped)
 }
 
-// liquidAlpha returns the Yuma 3 per-bond EMA rate: a sigmoid of how far the
+// liquidEMA is the Yuma 3 bond update with liquid alpha, its parameters
+// hoisted out of the per-bond loops.
+type liquidEMA struct {
+	cons, inc          []Fixed
+	penalty, low, high Fixed
+	steep              uint64   // |AlphaSigmoidSteepness|
+	flip               bool     // AlphaSigmoidSteepness < 0
+	arg                []uint64 // sameSupport scratch, n long
+	buy                []Fixed  // sameSupport scratch, n long
+}
+
+func newLiquidEMA(p *Params, cons, inc []Fixed) liquidEMA {
+	s := int64(p.AlphaSigmoidSteepness)
+	return liquidEMA{
+		cons: cons, inc: inc, penalty: p.BondPenalty,
+		low: p.AlphaLow, high: p.AlphaHigh,
+		steep: uint64(max(s, -s)), flip: s < 0,
+	}
+}
+
+// alpha returns the Yuma 3 per-bond EMA rate: a sigmoid of how far the
 // validator's weight runs ahead of consensus (when buying) or its bond runs
 // ahead of its weight (when selling), mapped into [AlphaLow, AlphaHigh].
-func liquidAlpha(p *Params, cons, weight, bond Fixed) Fixed {
+func (l *liquidEMA) alpha(cons, weight, bond Fixed) Fixed {
 	var diff Fixed
 	if weight >= bond {
 		if weight > cons {
@@ -522,8 +553,99 @@ func liquidAlpha(p *Params, cons, weight, bond Fixed) Fixed {
 		diff = bond - weight
 	}
 	diff = min(diff, One)
-	a := p.AlphaLow + mul(sigmoid(diff, p.AlphaSigmoidSteepness), p.AlphaHigh-p.AlphaLow)
-	return min(max(a, p.AlphaLow), p.AlphaHigh)
+	a := l.low + mulUnit(sigmoidAbs(diff, l.steep, l.flip), l.high-l.low)
+	return min(max(a, l.low), l.high)
+}
+
+// bond returns the new bond (1-a)*bond + a*weight, capped at One, for the
+// liquid rate a of the pair.
+func (l *liquidEMA) bond(cons, weight, bond Fixed) Fixed {
+	al := l.alpha(cons, weight, bond)
+	return min(mulUnit(One-al, bond)+mulUnit(al, weight), One)
+}
+
+// sameSupport is fixedEMA.sameSupport with the liquid rate. It computes
+// bond (clipBuy, alpha, sigmoidAbs, expNeg) written out in line, in three
+// passes over the row through the scratch buffers l.arg and l.buy: each
+// bond's rate is a long chain of dependent multiplications and a division,
+// and short loops of independent iterations let the processor overlap the
+// chains of successive bonds. The data-dependent choices are written so
+// that they compile to conditional moves. TestGoldenOutputs,
+// TestLegacyBitIdentical and FuzzLegacyBitIdentical check it against the
+// general merge and the legacy implementation bit for bit.
+//
+//go:noinline
+func (l *liquidEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m int, vt Fixed, acc acc128, ok bool) {
+	cons, inc := l.cons, l.inc
+	penalty, low, high, steep, flip := l.penalty, l.low, l.high, l.steep, l.flip
+	span := high - low
+	vals, old, dst = vals[:len(cols)], old[:len(cols)], dst[:len(cols)]
+	arg, buy := l.arg[:len(cols)], l.buy[:len(cols)]
+	// Pass 1: the buying weight and the sigmoid's argument |t| as a Q32.32
+	// number (below 2^56), with the sign of t in bit 63.
+	var diff uint32
+	for k, j := range cols {
+		b := old[k]
+		diff |= j ^ b.UID
+		c := cons[j]
+		w := vals[k]
+		v := min(w, c)
+		vt += v
+		wv := w - mulUnit(penalty, w-v) // clipBuy
+		bv := b.Value
+		// alpha: x is how far the weight runs ahead of consensus, or the
+		// bond ahead of the weight.
+		x := max(wv, c) - c
+		if bv > wv {
+			x = bv - wv
+		}
+		x = min(x, One)
+		// sigmoidAbs(x, steep, flip)
+		below := x < Half
+		d := x - Half
+		if below {
+			d = Half - x
+		}
+		d = min(d, Half)
+		hi, lo := bits.Mul64(steep, uint64(d))
+		u := (hi<<34 | lo>>30) / 100 // s*d < 2^92, so u < 2^56
+		if below != flip {
+			u |= 1 << 63
+		}
+		arg[k], buy[k] = u, wv
+	}
+	// Pass 2: the rate.
+	for k, u := range arg {
+		neg := u>>63 != 0
+		u &^= 1 << 63
+		var e uint64
+		if ui := u >> 32; ui < expMaxInt { // expNeg(u)
+			rho := u & (1<<24 - 1)
+			t2 := rho * rho >> 3
+			h3, l3 := bits.Mul64(t2, rho)
+			t3 := (h3<<32 | l3>>32) / 3
+			t4 := t3 * rho >> 34
+			t5 := (t4 * rho >> 32) / 5
+			t6 := (t5 * rho >> 32) / 6
+			small := (oneQ62 + t2 + t4 + t6) - (rho<<30 + t3 + t5)
+			e = mulQ62(mulQ62(expNegInt[ui], expNegFrac[u>>24&0xff]), small)
+		}
+		num := uint64(oneQ62)
+		if neg {
+			num = e
+		}
+		q, _ := bits.Div64(num>>2, num<<62, oneQ62+e)
+		arg[k] = uint64(min(max(low+mulUnit(Fixed(q), span), low), high))
+	}
+	// Pass 3: the bonds.
+	for k, j := range cols {
+		al, bv := Fixed(arg[k]), old[k].Value
+		nb := min(mulUnit(One-al, bv)+mulUnit(al, buy[k]), One)
+		dst[m] = Bond{UID: j, Value: nb}
+		acc.addMul(nb, inc[j])
+		m += int(uint64(-nb) >> 63)
+	}
+	return m, vt, acc, diff == 0
 }
 
 // oldBonds returns validator i's previous bond row (nil if none).
@@ -573,10 +695,15 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 	alpha := One - p.BondsMovingAverage
 	keep := One - alpha
 	checkFresh := in.RegisteredAt != nil
-	// With a fixed alpha and no stale bonds, rows whose weights and old
-	// bonds have the same uids, as in a steady subnet, take a tight loop.
-	fast := !liquid && !checkFresh
+	// With no stale bonds, rows whose weights and old bonds have the same
+	// uids, as in a steady subnet, take a tight loop.
+	fast := !checkFresh
 	fixed := fixedEMA{cons: cons, inc: inc, penalty: penalty, keep: keep, alpha: alpha}
+	liq := newLiquidEMA(p, cons, inc)
+	if liquid && fast {
+		ws.arg, ws.buy = grow(ws.arg, n), grow(ws.buy, n)
+		liq.arg, liq.buy = ws.arg, ws.buy
+	}
 	flat := make([]Bond, 0, bondCapacity(in, len(w.val)))
 	start := grow(ws.rowStart, n+1)
 	ws.rowStart = start
@@ -588,7 +715,16 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 		if fast && len(cols) == len(old) {
 			flat = slices.Grow(flat, len(cols))
 			dst := flat[len(flat) : len(flat)+len(cols)]
-			if m, vt, acc, ok := fixed.sameSupport(cols, vals, old, dst); ok {
+			var m int
+			var vt Fixed
+			var acc acc128
+			var ok bool
+			if liquid {
+				m, vt, acc, ok = liq.sameSupport(cols, vals, old, dst)
+			} else {
+				m, vt, acc, ok = fixed.sameSupport(cols, vals, old, dst)
+			}
+			if ok {
 				flat = flat[:len(flat)+m]
 				div[i] = mul(acc.fixed(), stake[i])
 				out.ValidatorTrust[i] = vt
@@ -624,12 +760,10 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			}
 			var nb Fixed
 			if liquid {
-				al := liquidAlpha(p, cons[j], wv, bv)
-				nb = mul(One-al, bv) + mul(al, wv)
+				nb = liq.bond(cons[j], wv, bv)
 			} else {
-				nb = mul(keep, bv) + mul(alpha, wv)
+				nb = min(mulUnit(keep, bv)+mulUnit(alpha, wv), One)
 			}
-			nb = min(nb, One)
 			if nb != 0 {
 				flat = append(flat, Bond{UID: j, Value: nb})
 				acc.addMul(nb, inc[j])
@@ -668,7 +802,7 @@ func (e *fixedEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m 
 		diff |= j ^ b.UID
 		v, wv := clipBuy(vals[k], cons[j], e.penalty)
 		vt += v
-		nb := min(mul(e.keep, b.Value)+mul(e.alpha, wv), One)
+		nb := min(mulUnit(e.keep, b.Value)+mulUnit(e.alpha, wv), One)
 		// Write, then advance only past a non-zero bond; adding a zero
 		// product to the dot product changes nothing. nb <= One < 2^63,
 		// so the sign bit of -nb tells whether nb is non-zero.
@@ -708,7 +842,7 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			j := w.col[k]
 			v, wb := clipBuy(w.val[k], cons[j], penalty)
 			vt += v
-			deltaSum[j].add(uint64(mul(wb, s)))
+			deltaSum[j].add(uint64(mulUnit(wb, s)))
 		}
 		out.ValidatorTrust[i] = vt
 	}
@@ -724,12 +858,24 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 	ws.rowStart = start
 	newSum := oldSum
 	clear(newSum)
+	// With no stale bonds, rows whose weights and old bonds have the same
+	// uids, as in a steady subnet, take a tight loop.
+	fast := !checkFresh
+	y2 := yuma2EMA{cons: cons, penalty: penalty, alpha: alpha, deltaDiv: deltaDiv, oldDiv: oldDiv, newSum: newSum}
 	for i := 0; i < n; i++ {
 		start[i] = len(flat)
 		lo, hi := w.start[i], w.start[i+1]
 		cols, vals := w.col[lo:hi], w.val[lo:hi]
 		s := stake[i]
 		old := in.oldBonds(i)
+		if fast && len(cols) == len(old) {
+			flat = slices.Grow(flat, len(cols))
+			dst := flat[len(flat) : len(flat)+len(cols)]
+			if m, ok := y2.sameSupport(cols, vals, old, dst, s); ok {
+				flat = flat[:len(flat)+m]
+				continue
+			}
+		}
 		for a, b := 0, 0; a < len(cols) || b < len(old); {
 			var j uint32
 			var dv, bv Fixed
@@ -737,7 +883,7 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			case b >= len(old) || (a < len(cols) && cols[a] < old[b].UID):
 				j = cols[a]
 				_, wb := clipBuy(vals[a], cons[j], penalty)
-				dv = mul(wb, s)
+				dv = mulUnit(wb, s)
 				a++
 			case a >= len(cols) || old[b].UID < cols[a]:
 				j, bv = old[b].UID, old[b].Value
@@ -745,7 +891,7 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			default:
 				j, bv = cols[a], old[b].Value
 				_, wb := clipBuy(vals[a], cons[j], penalty)
-				dv = mul(wb, s)
+				dv = mulUnit(wb, s)
 				a++
 				b++
 			}
@@ -756,7 +902,7 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 				continue
 			}
 			dd, od := &deltaDiv[j], &oldDiv[j]
-			nb := mul(alpha, dd.frac(uint64(dv)>>dd.pre)) + mul(One-alpha, od.frac(uint64(bv)>>od.pre))
+			nb := mulUnit(alpha, dd.frac(uint64(dv)>>(dd.pre&63))) + mulUnit(One-alpha, od.frac(uint64(bv)>>(od.pre&63)))
 			if nb != 0 {
 				flat = append(flat, Bond{UID: j, Value: nb})
 				newSum[j].add(uint64(nb))
@@ -778,16 +924,64 @@ func (ws *Workspace) yuma2Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 		var acc acc128
 		for k := lo; k < hi; k++ {
 			e := flat[k]
+			// Write, then advance only past a non-zero bond (v <= One).
 			d := &newDiv[e.UID]
-			if v := d.frac(uint64(e.Value) >> d.pre); v != 0 {
-				flat[end] = Bond{UID: e.UID, Value: v}
-				end++
-				acc.addMul(v, inc[e.UID])
-			}
+			v := d.frac(uint64(e.Value) >> (d.pre & 63))
+			flat[end] = Bond{UID: e.UID, Value: v}
+			end += int(uint64(-v) >> 63)
+			acc.addMul(v, inc[e.UID])
 		}
 		div[i] = acc.fixed()
 	}
 	start[n] = end
 	normalize(div)
 	out.Bonds = splitRows(flat[:end], start)
+}
+
+// yuma2EMA is the Yuma 2 bond merge: the column-normalized purchase and old
+// bonds mixed by the fixed rate, summed per column for the final
+// normalization.
+type yuma2EMA struct {
+	cons             []Fixed
+	penalty, alpha   Fixed
+	deltaDiv, oldDiv []divisor
+	newSum           []sum128
+}
+
+// sameSupport computes the mixed bonds of a row of stake s whose weights
+// (cols, vals) and old bonds are on the same uids, none of them stale: it
+// writes the non-zero ones to dst (at least len(cols) long), adds them to
+// newSum and returns their number. If the uids differ after all, it undoes
+// its additions to newSum and returns ok false. It is kept out of line so
+// that its loop gets the registers to itself.
+//
+//go:noinline
+func (y *yuma2EMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond, s Fixed) (m int, ok bool) {
+	cons, deltaDiv, oldDiv, newSum := y.cons, y.deltaDiv, y.oldDiv, y.newSum
+	penalty, alpha := y.penalty, y.alpha
+	keep := One - alpha
+	vals, old, dst = vals[:len(cols)], old[:len(cols)], dst[:len(cols)]
+	// Two passes, so that each loop has the registers it needs: the
+	// purchases into dst, then the mixed bonds over them.
+	var diff uint32
+	for k, j := range cols {
+		diff |= j ^ old[k].UID
+		_, wb := clipBuy(vals[k], cons[j], penalty)
+		dst[k] = Bond{UID: j, Value: mulUnit(wb, s)}
+	}
+	for k, e := range dst {
+		j := e.UID
+		dd, od := &deltaDiv[j], &oldDiv[j]
+		nb := mulUnit(alpha, dd.frac(uint64(e.Value)>>(dd.pre&63))) + mulUnit(keep, od.frac(uint64(old[k].Value)>>(od.pre&63)))
+		dst[m] = Bond{UID: j, Value: nb}
+		newSum[j].add(uint64(nb))
+		m += int(uint64(-nb) >> 63) // nb <= One
+	}
+	if diff != 0 {
+		for _, e := range dst[:m] {
+			newSum[e.UID].sub(uint64(e.Value))
+		}
+		return 0, false
+	}
+	return m, true
 }

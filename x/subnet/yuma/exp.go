@@ -53,16 +53,23 @@ func expNegSeries(x uint64) uint64 {
 	return pos - neg
 }
 
-// expNegSmall returns e^-r for r < 2^-8 (Q2.62) with six Taylor terms; the
-// truncation error r^7/7! is below 2^-68. The divisors are constants so the
-// compiler turns them into multiplications.
-func expNegSmall(r uint64) uint64 {
-	t1 := r
-	t2 := mulQ62(t1, r) / 2
-	t3 := mulQ62(t2, r) / 3
-	t4 := mulQ62(t3, r) / 4
-	t5 := mulQ62(t4, r) / 5
-	t6 := mulQ62(t5, r) / 6
+// expNegSmall returns e^-r for r = rho * 2^-32 < 2^-8 (rho < 2^24, the low
+// 24 bits of a Q32.32 argument) as Q2.62, with six Taylor terms; the
+// truncation error r^7/7! is below 2^-68. Each term is the previous one
+// times r, rounded toward zero to Q2.62, then divided by k rounding toward
+// zero: t_k = floor(floor(t_(k-1) * r / 2^62) / k). Since r = rho * 2^30 in
+// Q2.62, that is floor(t_(k-1) * rho / (k * 2^32)) (nested floors of integer
+// quotients combine), which the terms compute in 64-bit words wherever the
+// product fits: t2 < 2^45, t3 < 2^36, t4 < 2^26, t5 < 2^16. The divisors are
+// constants, which the compiler turns into multiplications.
+func expNegSmall(rho uint64) uint64 {
+	t1 := rho << 30
+	t2 := rho * rho >> 3 // floor(floor(rho^2 / 4) / 2)
+	hi, lo := bits.Mul64(t2, rho)
+	t3 := (hi<<32 | lo>>32) / 3 // t2 * rho < 2^69
+	t4 := t3 * rho >> 34
+	t5 := (t4 * rho >> 32) / 5
+	t6 := (t5 * rho >> 32) / 6
 	return (oneQ62 + t2 + t4 + t6) - (t1 + t3 + t5)
 }
 
@@ -74,39 +81,36 @@ func expNeg(u uint64) uint64 {
 	if m >= expMaxInt {
 		return 0
 	}
-	f := u & (1<<32 - 1)
-	i := f >> 24
-	r := (f & (1<<24 - 1)) << 30 // Q32 -> Q62
+	i := u >> 24 & 0xff
 	e := mulQ62(expNegInt[m], expNegFrac[i])
-	return mulQ62(e, expNegSmall(r))
+	return mulQ62(e, expNegSmall(u&(1<<24-1)))
 }
-
-// sigmoidScale divides by 100*2^30: it turns the Q62 product
-// steepness*|x-1/2| into the Q32.32 argument |t| of expNeg.
-var sigmoidScale = newDivisor(100 << 30)
 
 // sigmoid returns 1/(1+e^-t) as a Fixed rounded toward zero, where
 // t = (steepness/100)*(x-1/2) is the liquid-alpha argument of subtensor
 // (x is the combined weight/bond difference, in [0, One]).
 func sigmoid(x Fixed, steepness int32) Fixed {
-	neg := false // sign of t
-	d := x       // |x - 1/2|
+	s := int64(steepness)
+	return sigmoidAbs(x, uint64(max(s, -s)), s < 0)
+}
+
+// sigmoidAbs is sigmoid for a steepness of magnitude s, negated if flip.
+func sigmoidAbs(x Fixed, s uint64, flip bool) Fixed {
+	neg := flip // sign of t
+	d := x      // |x - 1/2|
 	if x >= Half {
 		d = x - Half
 	} else {
 		d = Half - x
-		neg = true
-	}
-	d = min(d, Half)
-	s := int64(steepness)
-	if s < 0 {
-		s = -s
 		neg = !neg
 	}
+	d = min(d, Half)
 	// |t| = s*d/100 as a Q32.32 argument for expNeg, rounded toward zero:
 	// s*d is Q62 below 2^92, and dividing by 100*2^30 yields Q32 below 2^64.
-	hi, lo := bits.Mul64(uint64(s), uint64(d))
-	u := sigmoidScale.quo(hi, lo)
+	// floor(s*d / (100*2^30)) = floor(floor(s*d / 2^30) / 100), and
+	// s*d / 2^30 < 2^62 fits a word.
+	hi, lo := bits.Mul64(s, uint64(d))
+	u := (hi<<34 | lo>>30) / 100
 	e := expNeg(u) // e^-|t| in [0, 1], Q62
 	num := oneQ62  // t >= 0: 1/(1+e^-|t|)
 	if neg {

@@ -53,6 +53,16 @@ func mul(a, b Fixed) Fixed {
 	return Fixed(hi<<(64-fracBits) | lo>>fracBits)
 }
 
+// mulUnit is mul for a, b <= One, without the saturation check: the product
+// is at most 2^124, so its Q2.62 rounding is below 2^62 and mul would not
+// saturate either. The per-bond loops use it, on normalized weights,
+// stakes, bonds, rates and parameters, all validated or constructed to be
+// at most One.
+func mulUnit(a, b Fixed) Fixed {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	return Fixed(hi<<(64-fracBits) | lo>>fracBits)
+}
+
 // div returns a/b rounded toward zero; 0 when b is 0; saturating on overflow.
 // Normalizations call it with a <= b, which never saturates.
 func div(a, b Fixed) Fixed {
@@ -91,6 +101,13 @@ func (s *sum128) add(x uint64) {
 	s.hi += carry
 }
 
+// sub subtracts x from the sum, undoing add(x).
+func (s *sum128) sub(x uint64) {
+	var borrow uint64
+	s.lo, borrow = bits.Sub64(s.lo, x, 0)
+	s.hi -= borrow
+}
+
 // ratio returns x/s rounded toward zero for 0 <= x <= s. A sum wider than 64
 // bits is shifted right together with x until it fits; the shifted sum is
 // then at least 2^63, so the relative error stays below 2^-62.
@@ -116,7 +133,7 @@ func normalize(v []Fixed) {
 	}
 	d := sum.divisor()
 	for i, x := range v {
-		v[i] = d.frac(uint64(x) >> d.pre)
+		v[i] = d.frac(uint64(x) >> (d.pre & 63))
 	}
 }
 
@@ -129,8 +146,11 @@ func normalize(v []Fixed) {
 type divisor struct {
 	norm  uint64 // the divisor shifted left until its top bit is set
 	recip uint64 // floor((2^128-1) / norm) - 2^64
-	shift uint   // leading zero bits of the divisor
-	pre   uint   // sum128 divisors: shift numerators right by pre first
+	shift uint8  // leading zero bits of the divisor, at most 63
+	pre   uint8  // sum128 divisors: shift numerators right by pre first
+	// A sum128 adds at most MaxN = 2^20 words, so its high word is below
+	// 2^20 and pre <= 20. Shifts by pre&63 or shift&63 are thus shifts by
+	// pre or shift; the mask only spares the compiler's range check.
 }
 
 // newDivisor returns a divisor by den. It costs one hardware division. A
@@ -141,15 +161,16 @@ func newDivisor(den uint64) divisor {
 	norm := den << s
 	// (2^128-1) - 2^64*norm = (2^64-1-norm)*2^64 + (2^64-1).
 	recip, _ := bits.Div64(^norm, ^uint64(0), norm)
-	return divisor{norm: norm, recip: recip, shift: s}
+	return divisor{norm: norm, recip: recip, shift: uint8(s)}
 }
 
 // quo returns floor((hi*2^64 + lo) / den), which must fit: hi < den.
 func (d *divisor) quo(hi, lo uint64) uint64 {
 	// Normalize the numerator with the divisor; hi < den keeps u1 < norm.
 	// A shift by 64 or more yields 0 in Go, so shift 0 needs no branch.
-	u1 := hi<<d.shift | lo>>(64-d.shift)
-	return d.quoNorm(u1, lo<<d.shift)
+	s := uint(d.shift)
+	u1 := hi<<s | lo>>(64-s)
+	return d.quoNorm(u1, lo<<s)
 }
 
 // quoNorm returns floor((u1*2^64 + u0) / norm) for u1 < norm.
@@ -173,7 +194,7 @@ func (d *divisor) quoNorm(u1, u0 uint64) uint64 {
 // x << shift does not overflow, and the quotient cannot saturate. It is
 // small enough to be inlined into the loops that call it.
 func (d *divisor) frac(x uint64) Fixed {
-	x <<= d.shift
+	x <<= d.shift & 63 // shift < 64: the mask only spares the compiler's range check
 	u1, u0 := x>>(64-fracBits), x<<fracBits
 	q1, q0 := bits.Mul64(d.recip, u1)
 	q0, c := bits.Add64(q0, u0, 0)
@@ -197,7 +218,7 @@ func (s sum128) divisor() divisor {
 	}
 	sh := uint(bits.Len64(s.hi))
 	d := newDivisor(s.hi<<(64-sh) | s.lo>>sh)
-	d.pre = sh
+	d.pre = uint8(sh)
 	return d
 }
 

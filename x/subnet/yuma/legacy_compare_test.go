@@ -193,6 +193,32 @@ func TestSigmoidUnchanged(t *testing.T) {
 	}
 }
 
+// TestExpNegUnchanged compares expNegSmall with its legacy form on every
+// argument it can take (all 2^24 values of rho), and expNeg on random and
+// edge arguments.
+func TestExpNegUnchanged(t *testing.T) {
+	for rho := uint64(0); rho < 1<<24; rho++ {
+		if got, want := expNegSmall(rho), legacyExpNegSmall(rho<<30); got != want {
+			t.Fatalf("expNegSmall(%d) = %d, legacy %d", rho, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	for k := 0; k < 1000000; k++ {
+		u := r.Uint64()
+		switch k % 4 {
+		case 0:
+			u >>= 26 // integer part below expMaxInt
+		case 1:
+			u = u>>58<<32 | uint64(r.IntN(3))<<24 | uint64(r.IntN(3))
+		case 2:
+			u = uint64(k)
+		}
+		if got, want := expNeg(u), legacyExpNeg(u); got != want {
+			t.Fatalf("expNeg(%d) = %d, legacy %d", u, got, want)
+		}
+	}
+}
+
 // slicesSortByScore sorts a column by score, descending if desc.
 func slicesSortByScore(col []scored, desc bool) {
 	slices.SortFunc(col, func(x, y scored) int {

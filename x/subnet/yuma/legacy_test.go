@@ -11,7 +11,7 @@ import (
 // reciprocals), renamed with a legacy prefix. TestLegacyBitIdentical
 // requires the optimized Epoch to reproduce it bit for bit. Only helpers
 // whose implementation changed are copied; Ratio, mul, acc128, sum128.add,
-// expNeg and the Input predicates are shared and unchanged.
+// and the Input predicates are shared and unchanged.
 
 // legacyEpoch runs one Yuma consensus epoch. It validates p and in and returns a
 // wrapped Err* error, without panicking, if either is malformed. The cost is
@@ -482,12 +482,36 @@ func legacySigmoid(x Fixed, steepness int32) Fixed {
 	// s*d is Q62 below 2^92, and dividing by 100*2^30 yields Q32 below 2^64.
 	hi, lo := bits.Mul64(uint64(s), uint64(d))
 	u, _ := bits.Div64(hi, lo, 100<<30)
-	e := expNeg(u) // e^-|t| in [0, 1], Q62
-	num := oneQ62  // t >= 0: 1/(1+e^-|t|)
+	e := legacyExpNeg(u) // e^-|t| in [0, 1], Q62
+	num := oneQ62        // t >= 0: 1/(1+e^-|t|)
 	if neg {
 		num = e // t < 0: e^-|t|/(1+e^-|t|)
 	}
 	den := oneQ62 + e // at most 2^63, and num <= den
 	q, _ := bits.Div64(num>>2, num<<62, den)
 	return Fixed(q)
+}
+
+// legacyExpNegSmall returns e^-r for r < 2^-8 (Q2.62) with six Taylor terms.
+func legacyExpNegSmall(r uint64) uint64 {
+	t1 := r
+	t2 := mulQ62(t1, r) / 2
+	t3 := mulQ62(t2, r) / 3
+	t4 := mulQ62(t3, r) / 4
+	t5 := mulQ62(t4, r) / 5
+	t6 := mulQ62(t5, r) / 6
+	return (oneQ62 + t2 + t4 + t6) - (t1 + t3 + t5)
+}
+
+// legacyExpNeg returns e^-u in Q2.62 for a non-negative Q32.32 argument u.
+func legacyExpNeg(u uint64) uint64 {
+	m := u >> 32
+	if m >= expMaxInt {
+		return 0
+	}
+	f := u & (1<<32 - 1)
+	i := f >> 24
+	r := (f & (1<<24 - 1)) << 30 // Q32 -> Q62
+	e := mulQ62(expNegInt[m], expNegFrac[i])
+	return mulQ62(e, legacyExpNegSmall(r))
 }
