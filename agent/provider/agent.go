@@ -42,6 +42,7 @@ type Agent struct {
 	log     *log.Logger
 	addr    string
 	inv     types.Inventory
+	devices []Device // GPUs to hand out, in device order
 	params  types.Params
 	tlsCert tls.Certificate
 	fp      string
@@ -68,14 +69,15 @@ func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
 	if a.inv, err = cfg.InventorySpec(); err != nil {
 		return nil, err
 	}
+	a.devices = ExpandGPUs(a.inv.Gpus)
 	if cfg.Inventory.DetectGPUs {
-		gpus, msg := DetectNVIDIA(ctx)
+		devs, msg := DetectNVIDIA(ctx)
 		a.log.Print(msg)
 		switch {
-		case len(a.inv.Gpus) > 0 && len(gpus) > 0:
+		case len(a.inv.Gpus) > 0 && len(devs) > 0:
 			a.log.Printf("inventory.gpus is set in the config: offering those, not the detected ones")
-		case len(gpus) > 0:
-			a.inv.Gpus = gpus
+		case len(devs) > 0:
+			a.devices, a.inv.Gpus = devs, GroupDevices(devs)
 		}
 	}
 	if a.chain, err = chainclient.New("", cfg.Chain.Home, cfg.Chain.Key, cfg.Chain.Node); err != nil {

@@ -12,17 +12,28 @@ import (
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
-// DetectNVIDIA lists the machine's NVIDIA GPUs with nvidia-smi, grouped by
-// model and memory. It returns a nil slice and a message saying why when
-// nvidia-smi is missing or fails.
-func DetectNVIDIA(ctx context.Context) ([]types.GPUCapacity, string) {
+// Device is one GPU the provider hands to workloads. ID is what the runtime
+// passes on (CUDA_VISIBLE_DEVICES / NVIDIA_VISIBLE_DEVICES for processes, the
+// device request for containers): the GPU's UUID when nvidia-smi reported it,
+// else its index.
+type Device struct {
+	ID string `json:"id"`
+	types.GPUCapacity
+}
+
+// nvidiaQuery is the nvidia-smi query DetectNVIDIA runs.
+var nvidiaQuery = []string{"--query-gpu=index,uuid,name,memory.total", "--format=csv,noheader,nounits"}
+
+// DetectNVIDIA lists the machine's NVIDIA GPUs with nvidia-smi. It returns
+// nil and a message saying why when nvidia-smi is missing or fails.
+func DetectNVIDIA(ctx context.Context) ([]Device, string) {
 	path, err := exec.LookPath("nvidia-smi")
 	if err != nil {
 		return nil, "nvidia-smi not found: no NVIDIA GPUs detected"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--query-gpu=name,memory.total", "--format=csv,noheader,nounits").Output()
+	out, err := exec.CommandContext(ctx, path, nvidiaQuery...).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -30,38 +41,46 @@ func DetectNVIDIA(ctx context.Context) ([]types.GPUCapacity, string) {
 		}
 		return nil, fmt.Sprintf("nvidia-smi failed: %v", err)
 	}
-	gpus, err := ParseNvidiaSMI(string(out))
+	devs, err := ParseNvidiaSMI(string(out))
 	if err != nil {
 		return nil, err.Error()
 	}
-	if len(gpus) == 0 {
+	if len(devs) == 0 {
 		return nil, "nvidia-smi reports no GPU"
 	}
-	parts := make([]string, len(gpus))
-	for i, g := range gpus {
+	groups := GroupDevices(devs)
+	parts := make([]string, len(groups))
+	for i, g := range groups {
 		parts[i] = fmt.Sprintf("%d × %s %s %d MiB (%s)", g.Count, g.Vendor, g.Model, g.VramMib, g.Interface)
 	}
-	return gpus, "nvidia-smi found " + strings.Join(parts, ", ")
+	return devs, "nvidia-smi found " + strings.Join(parts, ", ")
 }
 
-// ParseNvidiaSMI parses `nvidia-smi --query-gpu=name,memory.total
-// --format=csv,noheader,nounits` output, e.g. "NVIDIA A100-SXM4-80GB, 81920",
-// into GPU groups: model "a100", interface "sxm" (else "pcie"), VRAM in MiB.
-func ParseNvidiaSMI(out string) ([]types.GPUCapacity, error) {
-	var groups []types.GPUCapacity
+// ParseNvidiaSMI parses `nvidia-smi --query-gpu=index,uuid,name,memory.total
+// --format=csv,noheader,nounits` output, e.g.
+// "0, GPU-5fd4…, NVIDIA A100-SXM4-80GB, 81920", into devices: model "a100",
+// interface "sxm" (else "pcie"), VRAM in MiB.
+func ParseNvidiaSMI(out string) ([]Device, error) {
+	var devs []Device
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		name, mem, ok := strings.Cut(line, ",")
-		if !ok {
-			return nil, fmt.Errorf("unexpected nvidia-smi line %q", line)
+		f := strings.Split(line, ",")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("unexpected nvidia-smi line %q: want index, uuid, name, memory", line)
 		}
-		vram, err := strconv.ParseUint(strings.TrimSpace(mem), 10, 64)
+		for i := range f {
+			f[i] = strings.TrimSpace(f[i])
+		}
+		if _, err := strconv.Atoi(f[0]); err != nil {
+			return nil, fmt.Errorf("unexpected nvidia-smi index %q", f[0])
+		}
+		vram, err := strconv.ParseUint(f[3], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("unexpected nvidia-smi memory %q", mem)
+			return nil, fmt.Errorf("unexpected nvidia-smi memory %q", f[3])
 		}
-		name = strings.ToLower(strings.TrimSpace(name))
+		name := strings.ToLower(f[2])
 		iface := "pcie"
 		if strings.Contains(name, "sxm") {
 			iface = "sxm"
@@ -72,17 +91,68 @@ func ParseNvidiaSMI(out string) ([]types.GPUCapacity, error) {
 			model = model[:i]
 		}
 		model = strings.ReplaceAll(model, " ", "-")
-		g := types.GPUCapacity{Vendor: "nvidia", Model: model, VramMib: vram, Interface: iface, Count: 1}
+		id := f[1]
+		if id == "" || strings.EqualFold(id, "[N/A]") {
+			id = f[0]
+		}
+		devs = append(devs, Device{ID: id, GPUCapacity: types.GPUCapacity{Vendor: "nvidia", Model: model, VramMib: vram, Interface: iface, Count: 1}})
+	}
+	return devs, nil
+}
+
+// GroupDevices groups devices by vendor, model, memory and interface, in the
+// order each group first appears: the inventory registered on chain.
+func GroupDevices(devs []Device) []types.GPUCapacity {
+	var groups []types.GPUCapacity
+	for _, d := range devs {
 		merged := false
 		for i := range groups {
-			if groups[i].Model == g.Model && groups[i].VramMib == g.VramMib && groups[i].Interface == g.Interface {
-				groups[i].Count++
+			g := &groups[i]
+			if g.Vendor == d.Vendor && g.Model == d.Model && g.VramMib == d.VramMib && g.Interface == d.Interface {
+				g.Count++
 				merged = true
+				break
 			}
 		}
 		if !merged {
+			g := d.GPUCapacity
+			g.Count = 1
 			groups = append(groups, g)
 		}
 	}
-	return groups, nil
+	return groups
+}
+
+// ExpandGPUs numbers the GPUs declared in the config 0, 1, … in declaration
+// order (the order nvidia-smi lists them on a typical machine), so declared
+// GPUs can be handed out like detected ones.
+func ExpandGPUs(groups []types.GPUCapacity) []Device {
+	var devs []Device
+	for _, g := range groups {
+		for range g.Count {
+			d := Device{ID: strconv.Itoa(len(devs)), GPUCapacity: g}
+			d.Count = 1
+			devs = append(devs, d)
+		}
+	}
+	return devs
+}
+
+// allocGPUs picks n free devices matching req, in device order; used holds
+// the IDs already given to instances.
+func allocGPUs(devs []Device, used map[string]bool, req types.GPURequirement, n uint32) ([]string, error) {
+	var ids []string
+	for _, d := range devs {
+		if uint32(len(ids)) == n {
+			break
+		}
+		if used[d.ID] || !req.Matches(d.GPUCapacity) {
+			continue
+		}
+		ids = append(ids, d.ID)
+	}
+	if uint32(len(ids)) < n {
+		return nil, fmt.Errorf("%d free GPU(s) match %s %s (min %d MiB, %s), %d needed", len(ids), req.Vendor, req.Model, req.MinVramMib, req.Interface, n)
+	}
+	return ids, nil
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/provider/runtime"
+	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -147,25 +150,112 @@ func TestPricingScript(t *testing.T) {
 	}
 }
 
+const smiOutput = "0, GPU-aaaa, NVIDIA A100-SXM4-80GB, 81920\n1, GPU-bbbb, NVIDIA A100-SXM4-80GB, 81920\n" +
+	"2, GPU-cccc, NVIDIA GeForce RTX 4090, 24564\n3, [N/A], Tesla T4, 15360\n"
+
 func TestParseNvidiaSMI(t *testing.T) {
-	gpus, err := ParseNvidiaSMI("NVIDIA A100-SXM4-80GB, 81920\nNVIDIA A100-SXM4-80GB, 81920\nNVIDIA GeForce RTX 4090, 24564\nTesla T4, 15360\n")
+	devs, err := ParseNvidiaSMI(smiOutput)
 	if err != nil {
 		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, d := range devs {
+		ids = append(ids, d.ID)
+	}
+	if got := strings.Join(ids, ","); got != "GPU-aaaa,GPU-bbbb,GPU-cccc,3" {
+		t.Fatalf("device ids = %s", got)
 	}
 	want := []types.GPUCapacity{
 		{Vendor: "nvidia", Model: "a100", VramMib: 81920, Interface: "sxm", Count: 2},
 		{Vendor: "nvidia", Model: "rtx-4090", VramMib: 24564, Interface: "pcie", Count: 1},
 		{Vendor: "nvidia", Model: "t4", VramMib: 15360, Interface: "pcie", Count: 1},
 	}
-	if len(gpus) != len(want) {
-		t.Fatalf("gpus = %+v", gpus)
+	if got := GroupDevices(devs); !slices.Equal(got, want) {
+		t.Fatalf("groups = %+v, want %+v", got, want)
 	}
-	for i := range want {
-		if gpus[i] != want[i] {
-			t.Errorf("gpu %d = %+v, want %+v", i, gpus[i], want[i])
+	for _, bad := range []string{"garbage", "x, GPU-a, NVIDIA A100, 81920", "0, GPU-a, NVIDIA A100, lots", "NVIDIA A100, 81920"} {
+		if _, err := ParseNvidiaSMI(bad); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
-	if _, err := ParseNvidiaSMI("garbage"); err == nil {
-		t.Fatal("garbage accepted")
+}
+
+// TestDetectNVIDIA runs a stand-in nvidia-smi (a script on PATH printing
+// what the real one prints for the agent's query) through the detector.
+func TestDetectNVIDIA(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\n[ \"$1\" = --query-gpu=index,uuid,name,memory.total ] || { echo bad query >&2; exit 2; }\nprintf '" +
+		strings.ReplaceAll(smiOutput, "\n", "\\n") + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, "nvidia-smi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	devs, msg := DetectNVIDIA(context.Background())
+	if len(devs) != 4 || msg != "nvidia-smi found 2 × nvidia a100 81920 MiB (sxm), 1 × nvidia rtx-4090 24564 MiB (pcie), 1 × nvidia t4 15360 MiB (pcie)" {
+		t.Fatalf("devices %+v, message %q", devs, msg)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if devs, msg := DetectNVIDIA(context.Background()); devs != nil || !strings.Contains(msg, "not found") {
+		t.Fatalf("without nvidia-smi: %+v %q", devs, msg)
+	}
+}
+
+func TestAllocGPUs(t *testing.T) {
+	devs, err := ParseNvidiaSMI(smiOutput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := ExpandGPUs([]types.GPUCapacity{{Vendor: "nvidia", Model: "a100", VramMib: 81920, Interface: "sxm", Count: 2},
+		{Vendor: "nvidia", Model: "t4", VramMib: 15360, Interface: "pcie", Count: 1}})
+	if len(declared) != 3 || declared[0].ID != "0" || declared[2].ID != "2" || declared[2].Model != "t4" || declared[2].Count != 1 {
+		t.Fatalf("declared devices = %+v", declared)
+	}
+	for _, tc := range []struct {
+		name string
+		devs []Device
+		used map[string]bool
+		req  types.GPURequirement
+		n    uint32
+		want string // joined ids, or "error"
+	}{
+		{"any", devs, nil, types.GPURequirement{}, 2, "GPU-aaaa,GPU-bbbb"},
+		{"model", devs, nil, types.GPURequirement{Model: "t4"}, 1, "3"},
+		{"skips used", devs, map[string]bool{"GPU-aaaa": true}, types.GPURequirement{Model: "a100"}, 1, "GPU-bbbb"},
+		{"min vram", devs, nil, types.GPURequirement{MinVramMib: 20000}, 3, "GPU-aaaa,GPU-bbbb,GPU-cccc"},
+		{"interface", devs, nil, types.GPURequirement{Interface: "sxm"}, 3, "error"},
+		{"all used", devs, map[string]bool{"GPU-aaaa": true, "GPU-bbbb": true}, types.GPURequirement{Model: "a100"}, 1, "error"},
+		{"declared", declared, map[string]bool{"0": true}, types.GPURequirement{Vendor: "nvidia"}, 2, "1,2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ids, err := allocGPUs(tc.devs, tc.used, tc.req, tc.n)
+			got := strings.Join(ids, ",")
+			if err != nil {
+				got = "error"
+			}
+			if got != tc.want {
+				t.Fatalf("got %s (%v), want %s", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestServiceEnvGPUs(t *testing.T) {
+	svc := &tenant.Service{Command: []string{"train", "--port", "$PORT"}, Env: map[string]string{"CUDA_VISIBLE_DEVICES": "0,1,2,3"},
+		Expose: []tenant.Expose{{Port: 8080}}}
+	inst := runtime.Instance{Lease: 7, Service: "train", Ports: map[uint32]int{8080: 31000}, GPUs: []string{"GPU-bbbb"}}
+	a := &Agent{rt: runtime.NewProcess(t.TempDir(), nil), devices: ExpandGPUs([]types.GPUCapacity{{Vendor: "nvidia", Model: "a100", Count: 2}})}
+	env, cmd, _ := a.serviceEnv(inst, svc)
+	if !slices.Contains(env, "CUDA_VISIBLE_DEVICES=GPU-bbbb") || !slices.Contains(env, "PORT=31000") || strings.Join(cmd, " ") != "train --port 31000" {
+		t.Fatalf("env %v cmd %v", env, cmd)
+	}
+	// A non-GPU instance on a GPU provider sees no GPU.
+	inst.GPUs = nil
+	if env, _, _ := a.serviceEnv(inst, svc); !slices.Contains(env, "CUDA_VISIBLE_DEVICES=") {
+		t.Fatalf("env %v", env)
+	}
+	// Without GPUs on the provider the variable is the tenant's.
+	a.devices = nil
+	if env, _, _ := a.serviceEnv(inst, svc); !slices.Contains(env, "CUDA_VISIBLE_DEVICES=0,1,2,3") {
+		t.Fatalf("env %v", env)
 	}
 }

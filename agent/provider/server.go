@@ -171,14 +171,32 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 		svc  *tenant.Service
 	}
 	var plan []plannedInstance
+	usedGPUs, err := a.gpusInUse(lease.OrderId)
+	if err != nil {
+		return nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+	}
 	for _, name := range m.ServiceNames() {
 		s := m.Services[name]
-		inst, err := a.instance(lease.OrderId, name, s, m.Profiles[s.Profile])
+		p := m.Profiles[s.Profile]
+		inst, err := a.instance(lease.OrderId, name, s, p)
 		if err != nil {
 			return nil, err
 		}
+		req, err := p.GPURequirement()
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "service %s: %v", name, err)
+		}
 		for i := 0; i < s.Count; i++ {
 			inst.Index = i
+			inst.GPUs = nil
+			if req.Count > 0 {
+				if inst.GPUs, err = allocGPUs(a.devices, usedGPUs, req, req.Count); err != nil {
+					return nil, errorf(http.StatusServiceUnavailable, "service %s: %v", name, err)
+				}
+				for _, id := range inst.GPUs {
+					usedGPUs[id] = true
+				}
+			}
 			plan = append(plan, plannedInstance{inst: inst, svc: s})
 		}
 	}
@@ -225,7 +243,7 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 		if in.Ports, err = allocPorts(p.svc.Expose, oldPorts[in.Name()]); err != nil {
 			return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
 		}
-		in.Env, in.Command, in.Args = a.serviceEnv(lease.OrderId, in.Service, in.Index, p.svc, in.Ports)
+		in.Env, in.Command, in.Args = a.serviceEnv(in, p.svc)
 		h, err := a.rt.Start(context.WithoutCancel(ctx), in)
 		if err != nil {
 			return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", in.Service, err))
@@ -268,6 +286,30 @@ func orZero(s string) string {
 	return s
 }
 
+// gpusInUse returns the IDs of the GPUs held by the instances of running
+// leases other than lease (whose own GPUs an update may reuse).
+func (a *Agent) gpusInUse(lease uint64) (map[string]bool, error) {
+	used := map[string]bool{}
+	if len(a.devices) == 0 {
+		return used, nil
+	}
+	recs, err := a.store.Leases()
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if rec.ID == lease || rec.State != leaseRunning {
+			continue
+		}
+		for _, ir := range rec.Instances {
+			for _, id := range ir.Instance.GPUs {
+				used[id] = true
+			}
+		}
+	}
+	return used, nil
+}
+
 // allocPorts picks a host port for each exposed port: the one in keep when
 // there is one (an updated instance keeps its endpoints), else a free one.
 func allocPorts(expose []tenant.Expose, keep map[uint32]int) (map[uint32]int, error) {
@@ -291,9 +333,12 @@ func allocPorts(expose []tenant.Expose, keep map[uint32]int) (map[uint32]int, er
 // an instance: the manifest env plus PORT (the first exposed port),
 // PORT_<port> for each exposed port, HYPHA_LEASE_ID, HYPHA_SERVICE and
 // HYPHA_INSTANCE. A host process listens on the host ports the provider
-// allocated and gets the agent's PATH and a HOME; a container listens on its
-// own ports (Docker publishes them) and keeps its image's PATH.
-func (a *Agent) serviceEnv(lease uint64, name string, idx int, s *tenant.Service, ports map[uint32]int) (env, cmd, args []string) {
+// allocated and gets the agent's PATH and a HOME, and, on a provider with
+// GPUs, CUDA_VISIBLE_DEVICES naming its own (empty: none); a container
+// listens on its own ports (Docker publishes them), keeps its image's PATH
+// and gets its GPUs through a device request.
+func (a *Agent) serviceEnv(inst runtime.Instance, s *tenant.Service) (env, cmd, args []string) {
+	lease, name, idx, ports := inst.Lease, inst.Service, inst.Index, inst.Ports
 	vars := map[string]string{}
 	for k, v := range s.Env {
 		vars[k] = v
@@ -303,6 +348,9 @@ func (a *Agent) serviceEnv(lease uint64, name string, idx int, s *tenant.Service
 		vars["PATH"] = os.Getenv("PATH")
 		if _, ok := vars["HOME"]; !ok {
 			vars["HOME"] = "."
+		}
+		if len(a.devices) > 0 {
+			vars["CUDA_VISIBLE_DEVICES"] = strings.Join(inst.GPUs, ",")
 		}
 	}
 	vars["HYPHA_LEASE_ID"] = strconv.FormatUint(lease, 10)

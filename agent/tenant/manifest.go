@@ -66,6 +66,20 @@ type Profile struct {
 	} `yaml:"gpu" json:"gpu"`
 }
 
+// GPURequirement is what one instance of the profile asks of each GPU, with
+// Count GPUs (0 when the profile needs none).
+func (p *Profile) GPURequirement() (types.GPURequirement, error) {
+	vram, err := cli.ParseSize(orZero(p.GPU.MinVRAM))
+	if err != nil {
+		return types.GPURequirement{}, fmt.Errorf("gpu.min_vram: %w", err)
+	}
+	if p.GPU.MinVRAM != "" && strings.ContainsAny(p.GPU.MinVRAM, "KMGTP") {
+		vram /= 1 << 20 // a size with a unit is bytes; without one it is MiB
+	}
+	return types.GPURequirement{Count: p.GPU.Count, Vendor: p.GPU.Vendor, Model: p.GPU.Model,
+		MinVramMib: vram, Interface: p.GPU.Interface}, nil
+}
+
 // Placement restricts which providers may bid.
 type Placement struct {
 	Attributes map[string]string `yaml:"attributes" json:"attributes,omitempty"`
@@ -228,15 +242,11 @@ func (m *Manifest) Resources() (types.ResourceSpec, error) {
 			spec.StorageClass = p.StorageClass
 		}
 		if p.GPU.Count > 0 {
-			vram, err := cli.ParseSize(orZero(p.GPU.MinVRAM))
+			g, err := p.GPURequirement()
 			if err != nil {
-				return spec, fmt.Errorf("profile %q gpu.min_vram: %w", s.Profile, err)
+				return spec, fmt.Errorf("profile %q: %w", s.Profile, err)
 			}
-			if p.GPU.MinVRAM != "" && strings.ContainsAny(p.GPU.MinVRAM, "KMGTP") {
-				vram /= 1 << 20
-			}
-			g := types.GPURequirement{Count: spec.Gpu.Count + p.GPU.Count*uint32(s.Count), Vendor: p.GPU.Vendor,
-				Model: p.GPU.Model, MinVramMib: vram, Interface: p.GPU.Interface}
+			g.Count = spec.Gpu.Count + p.GPU.Count*uint32(s.Count)
 			if spec.Gpu.Count > 0 && (g.Vendor != spec.Gpu.Vendor || g.Model != spec.Gpu.Model || g.Interface != spec.Gpu.Interface) {
 				return spec, errors.New("all GPU profiles must ask for the same vendor, model and interface")
 			}

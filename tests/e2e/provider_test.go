@@ -126,8 +126,11 @@ func TestProviderDeployEndToEnd(t *testing.T) {
 listen: %s
 data_dir: data
 attributes: {region: local}
-inventory: {cpu: 4, memory: 8Gi}
-pricing: {cpu_per_core: 20, memory_per_gib: 40}
+inventory:
+  cpu: 4
+  memory: 8Gi
+  gpus: [{vendor: nvidia, model: a100, vram: 80Gi, interface: sxm, count: 2}]
+pricing: {cpu_per_core: 20, memory_per_gib: 40, gpu: {a100: 5}}
 poll_interval: 1s
 withdraw_every: 5
 heartbeat_margin: 95
@@ -221,10 +224,37 @@ heartbeat_margin: 95
 	mktTx(t, d, "close-order", unsigned, "--from", "carol")
 	mktTx(t, d, "close-order", signed, "--from", "carol")
 
+	// A GPU lease: the instance gets one of the provider's two GPUs (declared
+	// in the config, so numbered 0 and 1) through CUDA_VISIBLE_DEVICES.
+	gpuApp := filepath.Join(dir, "gpu.yaml")
+	provMust(t, os.WriteFile(gpuApp, []byte(`services:
+  train:
+    command: ["sh", "-c", "echo gpus=$CUDA_VISIBLE_DEVICES; exec sleep 600"]
+    profile: gpu
+profiles:
+  gpu: {cpu: 0.5, memory: 256Mi, gpu: {count: 1, vendor: nvidia, model: a100}}
+pricing: {max_price: 50uhyp, bid_window: 2}
+`), 0o600))
+	out, err = d.TryCLI("deploy", gpuApp, "--deposit", "5000000uhyp", "--from", "carol", "--json", "--timeout", "2m")
+	if err != nil {
+		t.Fatalf("deploy GPU manifest: %v\n%s", err, agent.output())
+	}
+	var gpuDep deployJSON
+	provMust(t, json.Unmarshal(out, &gpuDep))
+	gpuID := strconv.FormatUint(gpuDep.Lease, 10)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(string(d.CLI(t, "lease", "logs", gpuID, "--from", "carol")), "gpus=0") {
+		if time.Now().After(deadline) {
+			t.Fatalf("GPU instance logs:\n%s", d.CLI(t, "lease", "logs", gpuID, "--from", "carol"))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	d.CLI(t, "lease", "close", gpuID, "--from", "carol")
+
 	// Earnings reach the provider's account through periodic withdrawals.
 	before := balance(t, d, p1)
 	agent.waitLog(t, "lease "+id+": withdrew", 60*time.Second)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline = time.Now().Add(60 * time.Second)
 	for balance(t, d, p1) <= before {
 		if time.Now().After(deadline) {
 			t.Fatalf("provider balance did not grow from %d\n%s", before, agent.output())

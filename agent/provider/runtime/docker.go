@@ -159,6 +159,11 @@ func (d *Docker) create(ctx context.Context, inst Instance) (string, error) {
 	if inst.MemoryBytes > 0 {
 		res.Memory, res.MemorySwap = int64(inst.MemoryBytes), int64(inst.MemoryBytes)
 	}
+	if len(inst.GPUs) > 0 {
+		// Needs the NVIDIA container toolkit on the host; without it the
+		// engine refuses to start the container and says so.
+		res.DeviceRequests = []container.DeviceRequest{{Driver: "nvidia", DeviceIDs: inst.GPUs, Capabilities: [][]string{{"gpu"}}}}
+	}
 	if inst.StorageBytes > 0 {
 		res.Ulimits = append(res.Ulimits, &units.Ulimit{Name: "fsize", Soft: int64(inst.StorageBytes), Hard: int64(inst.StorageBytes)})
 	}

@@ -213,4 +213,22 @@ func TestDockerRefusesBadInstances(t *testing.T) {
 	if _, ok := d.Status(Instance{Lease: lease, Service: "missing"}.Name()); ok {
 		t.Fatal("failed instance is listed")
 	}
+
+	// GPUs go to the engine as an NVIDIA device request; an engine without
+	// the NVIDIA container toolkit refuses the container, and nothing is left.
+	info, err := d.Client().Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := info.Runtimes["nvidia"]; ok {
+		t.Log("the engine has the NVIDIA runtime: not checking the refusal")
+		return
+	}
+	gpu := Instance{Lease: lease, Service: "gpu", Image: testImage, GPUs: []string{"0"}}
+	if _, err := d.Start(ctx, gpu); err == nil || !strings.Contains(err.Error(), "nvidia") {
+		t.Fatalf("GPU instance without the NVIDIA toolkit: err = %v", err)
+	}
+	if _, err := d.Client().ContainerInspect(ctx, ContainerName(gpu)); !client.IsErrNotFound(err) {
+		t.Fatalf("a refused GPU container was left behind: %v", err)
+	}
 }

@@ -37,6 +37,8 @@ type Instance struct {
 	MemoryBytes  uint64 `json:"memory_bytes"`
 	CPUMillis    uint64 `json:"cpu_millis"`
 	StorageBytes uint64 `json:"storage_bytes"`
+	// GPUs are the IDs (UUIDs or indexes) of the GPUs given to the instance.
+	GPUs []string `json:"gpus,omitempty"`
 }
 
 // Name identifies an instance within a provider: "<lease>-<service>-<index>".
