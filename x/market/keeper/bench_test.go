@@ -41,14 +41,14 @@ func seedLeases(b testing.TB, f *fixture, n int) {
 func committedFixture(tb testing.TB, n int) *fixture {
 	f := newFixture(tb)
 	seedLeases(tb, f, n)
-	f.cms.Commit()
+	f.env.App.CommitMultiStore().Commit()
 	return f
 }
 
 // idleEndBlock runs one EndBlock at the next height on a fresh cache store.
 func (f *fixture) idleEndBlock(tb testing.TB) {
 	f.ctx = f.ctx.WithBlockHeight(f.ctx.BlockHeight() + 1)
-	if err := f.k.EndBlocker(f.ctx.WithMultiStore(f.cms.CacheMultiStore())); err != nil {
+	if err := f.k.EndBlocker(f.ctx.WithMultiStore(f.env.App.CommitMultiStore().CacheMultiStore())); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	errorsmod "cosmossdk.io/errors"
 	sdkmath "cosmossdk.io/math"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	"github.com/hypha-network/hypha/x/market/types"
@@ -47,7 +48,6 @@ func TestBadMessagesFailCleanly(t *testing.T) {
 		return m
 	}
 	negative := sdk.Coin{Denom: denom, Amount: sdkmath.NewInt(-5)}
-	poor := sdk.AccAddress([]byte("poor-account-0000000")).String()
 
 	cases := []struct {
 		name string
@@ -150,9 +150,9 @@ func TestBadMessagesFailCleanly(t *testing.T) {
 			return err
 		}, types.ErrInvalidAttributes},
 		{"order insufficient funds", func(ctx context.Context) error {
-			_, err := f.msg.CreateOrder(ctx, withOrder(func(m *types.MsgCreateOrder) { m.Owner = poor }))
+			_, err := f.msg.CreateOrder(ctx, withOrder(func(m *types.MsgCreateOrder) { m.Owner = poor.String() }))
 			return err
-		}, nil}, // the bank's error
+		}, sdkerrors.ErrInsufficientFunds}, // the real bank's error
 		{"close unknown order", func(ctx context.Context) error {
 			_, err := f.msg.CloseOrder(ctx, &types.MsgCloseOrder{Owner: addr("alice"), OrderId: 999})
 			return err

@@ -1,150 +1,121 @@
 package keeper_test
 
 import (
-	"context"
 	"fmt"
-	"sort"
 	"testing"
 
 	"cosmossdk.io/collections"
-	errorsmod "cosmossdk.io/errors"
 	sdkmath "cosmossdk.io/math"
-	storetypes "cosmossdk.io/store/types"
-	"github.com/cosmos/cosmos-sdk/runtime"
-	"github.com/cosmos/cosmos-sdk/testutil"
+	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
-	moduletestutil "github.com/cosmos/cosmos-sdk/types/module/testutil"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	distrtypes "github.com/cosmos/cosmos-sdk/x/distribution/types"
 
-	"github.com/hypha-network/hypha/x/market"
+	"github.com/hypha-network/hypha/testutil/apptest"
 	"github.com/hypha-network/hypha/x/market/keeper"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
 const denom = types.DefaultDenom
 
-// mockBank is an in-memory single-purpose bank: balances by address and denom,
-// failing transfers that would overdraw, never creating or destroying coins.
-type mockBank struct {
-	bal map[string]sdkmath.Int // key: address bytes + "/" + denom
-}
+// names are the test accounts, funded with initialBalance each in the real
+// app's genesis; addr(name) is the apptest account at the name's index.
+var names = []string{"alice", "bob", "carol", "provider1", "provider2", "provider3", "auditor"}
 
-func newMockBank() *mockBank { return &mockBank{bal: map[string]sdkmath.Int{}} }
-
-func bkey(addr sdk.AccAddress, d string) string { return string(addr) + "/" + d }
-
-func (b *mockBank) get(addr sdk.AccAddress, d string) sdkmath.Int {
-	if v, ok := b.bal[bkey(addr, d)]; ok {
-		return v
-	}
-	return sdkmath.ZeroInt()
-}
-
-func (b *mockBank) send(from, to sdk.AccAddress, amt sdk.Coins) error {
-	for _, c := range amt {
-		if b.get(from, c.Denom).LT(c.Amount) {
-			return errorsmod.Wrapf(sdkerrors.ErrInsufficientFunds, "%s < %s", b.get(from, c.Denom), c)
-		}
-	}
-	for _, c := range amt {
-		b.bal[bkey(from, c.Denom)] = b.get(from, c.Denom).Sub(c.Amount)
-		b.bal[bkey(to, c.Denom)] = b.get(to, c.Denom).Add(c.Amount)
-	}
-	return nil
-}
-
-func (b *mockBank) total() sdkmath.Int {
-	sum := sdkmath.ZeroInt()
-	for _, v := range b.bal {
-		sum = sum.Add(v)
-	}
-	return sum
-}
-
-// snapshot returns the balances in a deterministic form for comparisons.
-func (b *mockBank) snapshot() string {
-	keys := make([]string, 0, len(b.bal))
-	for k := range b.bal {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := ""
-	for _, k := range keys {
-		out += fmt.Sprintf("%x=%s;", k, b.bal[k])
-	}
-	return out
-}
-
-func (b *mockBank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddress, mod string, amt sdk.Coins) error {
-	return b.send(from, authtypes.NewModuleAddress(mod), amt)
-}
-
-func (b *mockBank) SendCoinsFromModuleToAccount(_ context.Context, mod string, to sdk.AccAddress, amt sdk.Coins) error {
-	return b.send(authtypes.NewModuleAddress(mod), to, amt)
-}
-
-func (b *mockBank) SendCoinsFromModuleToModule(_ context.Context, from, to string, amt sdk.Coins) error {
-	return b.send(authtypes.NewModuleAddress(from), authtypes.NewModuleAddress(to), amt)
-}
-
-func (b *mockBank) GetBalance(_ context.Context, addr sdk.AccAddress, d string) sdk.Coin {
-	return sdk.NewCoin(d, b.get(addr, d))
-}
-
-type mockAcct struct{}
-
-func (mockAcct) GetModuleAddress(name string) sdk.AccAddress { return authtypes.NewModuleAddress(name) }
-
-// mockDistr moves community-pool funding to the distribution module account.
-type mockDistr struct{ bank *mockBank }
-
-var poolAddr = authtypes.NewModuleAddress("distribution")
-
-func (d mockDistr) FundCommunityPool(_ context.Context, amt sdk.Coins, from sdk.AccAddress) error {
-	return d.bank.send(from, poolAddr, amt)
-}
-
-type fixture struct {
-	t      testing.TB
-	ctx    sdk.Context
-	k      keeper.Keeper
-	msg    types.MsgServer
-	q      types.QueryServer
-	bank   *mockBank
-	module market.AppModule
-	cms    storetypes.CommitMultiStore
-}
+var accounts = simtestutil.CreateIncrementalAccounts(len(names))
 
 var initialBalance = sdkmath.NewInt(1_000_000_000_000) // 1,000,000 HYP
 
-func addr(name string) string { return sdk.AccAddress([]byte(fmt.Sprintf("%-20s", name))).String() }
+func addr(name string) string {
+	for i, n := range names {
+		if n == name {
+			return accounts[i].String()
+		}
+	}
+	panic("unknown test account " + name)
+}
+
+// poor is an account that holds nothing.
+var poor = sdk.AccAddress([]byte("poor-account-0000000"))
+
+// Module accounts whose balances the market moves: escrows and bid deposits,
+// provider bonds, and the community pool (held by x/distribution).
+var (
+	escrowAcct = authtypes.NewModuleAddress(types.ModuleName)
+	bondAcct   = authtypes.NewModuleAddress(types.BondAccountName)
+	distrAcct  = authtypes.NewModuleAddress(distrtypes.ModuleName)
+)
+
+// fixture is the real Hypha app (real auth, bank, distribution, staking) in
+// memory, with the market keeper and its servers. Messages are called directly
+// on f.ctx, not on a cache, so a check that a failed message changed nothing
+// tests the keeper itself.
+type fixture struct {
+	t   testing.TB
+	env *apptest.Env
+	ctx sdk.Context
+	k   keeper.Keeper
+	msg types.MsgServer
+	q   types.QueryServer
+
+	// Conservation baselines taken at creation.
+	supply  sdkmath.Int // total uhyp supply
+	tracked sdkmath.Int // sum of the balances of trackedAddrs
+	pool0   sdkmath.Int // community pool
+	distr0  sdkmath.Int // x/distribution module account balance
+}
 
 func newFixture(t testing.TB) *fixture {
-	key := storetypes.NewKVStoreKey(types.StoreKey)
-	tkey := storetypes.NewTransientStoreKey("transient_test")
-	tc := testutil.DefaultContextWithDB(t, key, tkey)
-	ctx := tc.Ctx.WithBlockHeight(1)
-	enc := moduletestutil.MakeTestEncodingConfig(market.AppModuleBasic{})
-	bank := newMockBank()
-	authority := authtypes.NewModuleAddress("gov").String()
-	k := keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), authority, mockAcct{}, bank, mockDistr{bank})
-	if err := k.InitGenesis(ctx, *types.DefaultGenesis()); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"alice", "bob", "carol", "provider1", "provider2", "provider3", "auditor"} {
-		a, _ := sdk.AccAddressFromBech32(addr(n))
-		bank.bal[bkey(a, denom)] = initialBalance
-	}
-	return &fixture{t: t, ctx: ctx, k: k, msg: keeper.NewMsgServerImpl(k), q: keeper.NewQueryServerImpl(k),
-		bank: bank, module: market.NewAppModule(k), cms: tc.CMS}
+	t.Helper()
+	env := apptest.New(t, len(names), initialBalance.Int64())
+	f := &fixture{t: t, env: env, ctx: env.Ctx, k: env.App.MarketKeeper,
+		msg: keeper.NewMsgServerImpl(env.App.MarketKeeper), q: keeper.NewQueryServerImpl(env.App.MarketKeeper)}
+	f.supply = f.env.App.BankKeeper.GetSupply(f.ctx, denom).Amount
+	f.tracked = f.trackedSum()
+	f.pool0, f.distr0 = f.pool(), f.bal(distrAcct)
+	return f
 }
 
 func uhyp(n int64) sdk.Coin { return sdk.NewCoin(denom, sdkmath.NewInt(n)) }
 
+// bal is addr's real uhyp balance.
+func (f *fixture) bal(a sdk.AccAddress) sdkmath.Int {
+	return f.env.App.BankKeeper.GetBalance(f.ctx, a, denom).Amount
+}
+
 func (f *fixture) balance(name string) sdkmath.Int {
-	a, _ := sdk.AccAddressFromBech32(addr(name))
-	return f.bank.get(a, denom)
+	return f.bal(sdk.MustAccAddressFromBech32(addr(name)))
+}
+
+// pool is the community pool in the distribution fee pool (whole uhyp: the
+// market funds it in whole coins only).
+func (f *fixture) pool() sdkmath.Int {
+	f.t.Helper()
+	fp := must[distrtypes.FeePool](f.t)(f.env.App.DistrKeeper.FeePool.Get(f.ctx))
+	return fp.CommunityPool.AmountOf(denom).TruncateInt()
+}
+
+// trackedAddrs are every account the market can move coins between.
+func trackedAddrs() []sdk.AccAddress {
+	return append(append([]sdk.AccAddress{}, accounts...), poor, escrowAcct, bondAcct, distrAcct)
+}
+
+func (f *fixture) trackedSum() sdkmath.Int {
+	sum := sdkmath.ZeroInt()
+	for _, a := range trackedAddrs() {
+		sum = sum.Add(f.bal(a))
+	}
+	return sum
+}
+
+// snapshot returns the tracked balances and the community pool in a
+// deterministic form for comparisons.
+func (f *fixture) snapshot() string {
+	out := ""
+	for _, a := range trackedAddrs() {
+		out += fmt.Sprintf("%s=%s;", a, f.bal(a))
+	}
+	return out + "pool=" + f.pool().String()
 }
 
 func (f *fixture) height() int64 { return f.ctx.BlockHeight() }
@@ -168,6 +139,11 @@ func (f *fixture) advanceTo(h int64) {
 	}
 }
 
+// checkInvariants checks the market's own invariants against the real bank
+// (escrow account = escrows + bid deposits, bond account = bonds) and that
+// funds are conserved: the supply is unchanged, no coin left the tracked
+// accounts, and the community pool grew by exactly what the distribution
+// module account received, which is exactly the leases' pool share.
 func (f *fixture) checkInvariants() {
 	f.t.Helper()
 	if msg, broken := f.k.CheckEscrow(f.ctx); broken {
@@ -176,8 +152,23 @@ func (f *fixture) checkInvariants() {
 	if msg, broken := f.k.CheckBonds(f.ctx); broken {
 		f.t.Fatalf("bond invariant broken at %d: %s", f.height(), msg)
 	}
-	if got, want := f.bank.total(), initialBalance.MulRaw(7); !got.Equal(want) {
-		f.t.Fatalf("total supply %s, want %s", got, want)
+	if got := f.env.App.BankKeeper.GetSupply(f.ctx, denom).Amount; !got.Equal(f.supply) {
+		f.t.Fatalf("total supply %s at %d, want %s", got, f.height(), f.supply)
+	}
+	if got := f.trackedSum(); !got.Equal(f.tracked) {
+		f.t.Fatalf("tracked balances sum to %s at %d, want %s", got, f.height(), f.tracked)
+	}
+	poolGrew, distrGot := f.pool().Sub(f.pool0), f.bal(distrAcct).Sub(f.distr0)
+	if !poolGrew.Equal(distrGot) {
+		f.t.Fatalf("community pool grew by %s, distribution account received %s", poolGrew, distrGot)
+	}
+	poolPaid := sdkmath.ZeroInt()
+	noErr(f.t, f.k.Leases.Walk(f.ctx, nil, func(_ uint64, l types.Lease) (bool, error) {
+		poolPaid = poolPaid.Add(l.PoolPaid)
+		return false, nil
+	}))
+	if !poolGrew.Equal(poolPaid) {
+		f.t.Fatalf("community pool grew by %s, leases paid it %s", poolGrew, poolPaid)
 	}
 }
 
@@ -260,22 +251,42 @@ func (f *fixture) escrow(id uint64) types.EscrowAccount {
 	return must[types.EscrowAccount](f.t)(f.k.Escrows.Get(f.ctx, id))
 }
 
-// state is a deterministic dump of all market state and balances.
+// state is a deterministic dump of all market state, the tracked balances and
+// the community pool.
 func (f *fixture) state() string {
 	f.t.Helper()
 	g := must[*types.GenesisState](f.t)(f.k.ExportGenesis(f.ctx))
 	bz := must[[]byte](f.t)(g.Marshal())
-	return fmt.Sprintf("%x|%s", bz, f.bank.snapshot())
+	return fmt.Sprintf("%x|%s", bz, f.snapshot())
 }
 
 func joinIS(h int64, s string) collections.Pair[int64, string] { return collections.Join(h, s) }
 
-// keeperWithBank builds a keeper on f's store that shares bank.
-func keeperWithBank(t testing.TB, f *fixture, bank *mockBank) keeper.Keeper {
-	key := storetypes.NewKVStoreKey(types.StoreKey)
-	tkey := storetypes.NewTransientStoreKey("transient_test2")
-	f.ctx = testutil.DefaultContextWithDB(t, key, tkey).Ctx.WithBlockHeight(f.ctx.BlockHeight())
-	enc := moduletestutil.MakeTestEncodingConfig(market.AppModuleBasic{})
-	return keeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(key), authtypes.NewModuleAddress("gov").String(),
-		mockAcct{}, bank, mockDistr{bank})
+// copyBalancesFrom moves coins between f's tracked accounts (through the real
+// bank, and into the community pool through the real distribution keeper) until
+// they hold what src's do. Both fixtures start alike and conserve funds, so
+// this only redistributes coins.
+func (f *fixture) copyBalancesFrom(src *fixture) {
+	f.t.Helper()
+	bank, hub := f.env.App.BankKeeper, sdk.AccAddress([]byte("balance-copy-hub0000"))
+	var short []sdk.AccAddress
+	for _, a := range trackedAddrs() {
+		switch diff := f.bal(a).Sub(src.bal(a)); {
+		case diff.IsPositive():
+			noErr(f.t, bank.SendCoins(f.ctx, a, hub, sdk.NewCoins(sdk.NewCoin(denom, diff))))
+		case diff.IsNegative():
+			short = append(short, a)
+		}
+	}
+	for _, a := range short {
+		amt := sdk.NewCoins(sdk.NewCoin(denom, src.bal(a).Sub(f.bal(a))))
+		if a.Equals(distrAcct) {
+			noErr(f.t, f.env.App.DistrKeeper.FundCommunityPool(f.ctx, amt, hub))
+		} else {
+			noErr(f.t, bank.SendCoins(f.ctx, hub, a, amt))
+		}
+	}
+	if f.snapshot() != src.snapshot() || !f.bal(hub).IsZero() {
+		f.t.Fatalf("balances differ after copy:\n%s\n%s", f.snapshot(), src.snapshot())
+	}
 }

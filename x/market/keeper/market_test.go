@@ -115,7 +115,7 @@ func TestExactStreamingPayment(t *testing.T) {
 		noErr(t, err)
 		start := f.height()
 		provBefore := f.balance("provider1")
-		poolBefore := f.bank.get(poolAddr, denom)
+		poolBefore := f.pool()
 		for n := int64(1); n <= 25; n++ {
 			f.endBlock()
 			// withdraw at start+n: pays blocks (start, start+n]
@@ -129,7 +129,7 @@ func TestExactStreamingPayment(t *testing.T) {
 				if got := f.balance("provider1").Sub(provBefore); !got.Equal(want) {
 					t.Fatalf("price %d after %d blocks provider got %s, want %s", price, n, got, want)
 				}
-				if got := f.bank.get(poolAddr, denom).Sub(poolBefore); !got.Equal(streamed.Sub(want)) {
+				if got := f.pool().Sub(poolBefore); !got.Equal(streamed.Sub(want)) {
 					t.Fatalf("pool got %s, want %s", got, streamed.Sub(want))
 				}
 			}
@@ -179,6 +179,7 @@ func TestRunDryClosesInExactBlock(t *testing.T) {
 	}()))
 	id := f.createOrder("alice", price, price*m)
 	f.bid("provider1", id, price)
+	aliceBefore, poolBefore := f.balance("alice"), f.pool()
 	f.advanceTo(f.order(id).AuctionEnd + 1)
 	l := f.lease(id)
 	start := l.StartHeight
@@ -201,6 +202,14 @@ func TestRunDryClosesInExactBlock(t *testing.T) {
 	want := keeper.ProviderShare(sdkmath.NewInt(price*m), types.DefaultTakeRate)
 	if got := f.balance("provider1").Sub(provBefore); !got.Equal(want) {
 		t.Fatalf("provider paid %s, want %s", got, want)
+	}
+	// The take rate landed in the real community pool; the tenant paid exactly
+	// M blocks, nothing after the order was funded.
+	if got := f.pool().Sub(poolBefore); !got.Equal(sdkmath.NewInt(price * m).Sub(want)) {
+		t.Fatalf("community pool grew by %s, want %s", got, sdkmath.NewInt(price*m).Sub(want))
+	}
+	if !f.balance("alice").Equal(aliceBefore) {
+		t.Fatalf("tenant balance moved after the order was funded: %s -> %s", aliceBefore, f.balance("alice"))
 	}
 	if !l.Streamed.Equal(sdkmath.NewInt(price*m)) || l.SettledHeight != start+m {
 		t.Fatalf("streamed %s settled %d", l.Streamed, l.SettledHeight)
@@ -405,15 +414,13 @@ func TestGenesisRoundTrip(t *testing.T) {
 	g := must[*types.GenesisState](t)(f.k.ExportGenesis(f.ctx))
 	noErr(t, g.Validate())
 
+	// A second real app gets the same balances and community pool, then
+	// imports the market genesis.
 	f2 := newFixture(t)
-	f2.bank = newMockBank()
-	for k, v := range f.bank.bal {
-		f2.bank.bal[k] = v
-	}
-	f2.k = keeperWithBank(t, f2, f2.bank)
+	f2.copyBalancesFrom(f)
 	f2.ctx = f2.ctx.WithBlockHeight(f.height())
 	noErr(t, f2.k.InitGenesis(f2.ctx, *g))
-	f2.msg, f2.q = keeper.NewMsgServerImpl(f2.k), keeper.NewQueryServerImpl(f2.k)
+	f2.checkInvariants()
 	if f.state() != f2.state() {
 		t.Fatal("state differs after genesis round trip")
 	}
