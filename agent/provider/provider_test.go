@@ -259,3 +259,30 @@ func TestServiceEnvGPUs(t *testing.T) {
 		t.Fatalf("env %v", env)
 	}
 }
+
+// FuzzParseNvidiaSMI checks the nvidia-smi parser on arbitrary output: no
+// panic, one device per accepted line, and groups that account for every
+// device.
+func FuzzParseNvidiaSMI(f *testing.F) {
+	f.Add(smiOutput)
+	f.Add("0, GPU-x, NVIDIA H100 80GB HBM3, 81559\n")
+	f.Add(", , ,\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		devs, err := ParseNvidiaSMI(out)
+		if err != nil {
+			return
+		}
+		var n uint32
+		for _, g := range GroupDevices(devs) {
+			n += g.Count
+		}
+		if int(n) != len(devs) {
+			t.Fatalf("groups hold %d devices, parsed %d", n, len(devs))
+		}
+		for _, d := range devs {
+			if d.ID == "" || d.Count != 1 {
+				t.Fatalf("device %+v", d)
+			}
+		}
+	})
+}
