@@ -351,14 +351,13 @@ func (a *Agent) serveLease(ctx context.Context, height int64, l types.Lease) {
 func (a *Agent) syncRecords(active map[uint64]types.Lease) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	recs, err := a.store.Leases()
-	if err != nil {
-		a.log.Printf("read state: %v", err)
-		return
-	}
-	for _, rec := range recs {
-		l, ok := active[rec.ID]
-		if !ok || rec.State == leaseClosed {
+	for id, l := range active { // order does not matter: each record is independent
+		rec, err := a.store.Lease(id)
+		if err != nil {
+			a.log.Printf("lease %d: read state: %v", id, err)
+			continue
+		}
+		if rec == nil || rec.State == leaseClosed {
 			continue
 		}
 		changed := rec.setPaid(l)

@@ -26,6 +26,7 @@ import (
 	"github.com/hypha-network/hypha/agent/subnet/task"
 	"github.com/hypha-network/hypha/ml/train"
 	"github.com/hypha-network/hypha/testutil/e2e"
+	"github.com/hypha-network/hypha/testutil/netutil"
 )
 
 type agentMetagraph struct {
@@ -95,16 +96,6 @@ func (p *agentProc) stop() {
 func (p *agentProc) kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.done
-}
-
-func agentFreeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func agentWriteFile(t *testing.T, path, content string) string {
@@ -205,7 +196,7 @@ func TestSubnetAgents(t *testing.T) {
 	var ms []*minerInfo
 	for _, m := range miners {
 		ckpt, acc := agentTrainDigits(t, spec, m.steps)
-		listen := agentFreeAddr(t)
+		listen := netutil.FreeAddr(t)
 		cfg := agentWriteFile(t, filepath.Join(dir, m.key+".yaml"), fmt.Sprintf(`home: %s
 key: %s
 api: %s
@@ -353,7 +344,7 @@ alpha: 0.5
 	}
 
 	// The gateway answers with the best miner, and falls back when it dies.
-	gwListen := agentFreeAddr(t)
+	gwListen := netutil.FreeAddr(t)
 	gwCfg := agentWriteFile(t, filepath.Join(dir, "gateway.yaml"), fmt.Sprintf(`home: %s
 key: alice
 api: %s

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hypha-network/hypha/testutil/e2e"
+	"github.com/hypha-network/hypha/testutil/netutil"
 )
 
 // TestDevnetProviderAcceptsDeployments checks that `hyphad devnet` starts a
@@ -22,7 +23,7 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is needed for the workload of this test")
 	}
-	d := e2e.StartDevnetWith(t, "--demo=false", "--provider-port", strconv.Itoa(provFreePort(t)))
+	d := e2e.StartDevnetWith(t, "--demo=false", "--provider-port", strconv.Itoa(netutil.FreePort(t)))
 	deadline := time.Now().Add(90 * time.Second)
 	for !strings.Contains(d.Output(), "Provider agent provider1") {
 		if time.Now().After(deadline) || strings.Contains(d.Output(), "Provider agent stopped") {
@@ -67,14 +68,14 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 	updated := filepath.Join(dir, "updated.yaml")
 	provMust(t, os.WriteFile(updated, []byte(strings.Replace(string(manifest), "echo hello from hypha", "echo hello again from hypha", 1)), 0o600))
 	d.CLI(t, "lease", "manifest", id, updated, "--from", "alice")
-	if body, _ := provHTTPGet(endpoint); strings.TrimSpace(body) != "hello again from hypha" {
+	if body, _ := netutil.Get(endpoint); strings.TrimSpace(body) != "hello again from hypha" {
 		deadline := time.Now().Add(20 * time.Second)
 		for strings.TrimSpace(body) != "hello again from hypha" {
 			if time.Now().After(deadline) {
 				t.Fatalf("after the update %s answered %q", endpoint, body)
 			}
 			time.Sleep(250 * time.Millisecond)
-			body, _ = provHTTPGet(endpoint)
+			body, _ = netutil.Get(endpoint)
 		}
 	}
 	command := regexp.MustCompile(`(?m)^    command: .*$`)
@@ -96,7 +97,7 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 
 	d.CLI(t, "lease", "close", id, "--from", "alice")
 	for i := 0; i < 30; i++ {
-		if _, err := provHTTPGet(endpoint); err != nil {
+		if _, err := netutil.Get(endpoint); err != nil {
 			return // the workload stopped
 		}
 		time.Sleep(time.Second)

@@ -22,6 +22,7 @@ import (
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/testutil/dockertest"
 	"github.com/hypha-network/hypha/testutil/e2e"
+	"github.com/hypha-network/hypha/testutil/netutil"
 )
 
 // TestProviderDockerDeploy runs the web example through a provider agent
@@ -36,7 +37,7 @@ func TestProviderDockerDeploy(t *testing.T) {
 	dockertest.BuildGoImage(t, cli, "../../examples/deploy/webserver", "hypha-example-web:1")
 	d := e2e.StartDevnet(t)
 	dir := t.TempDir()
-	listen := fmt.Sprintf("127.0.0.1:%d", provFreePort(t))
+	listen := fmt.Sprintf("127.0.0.1:%d", netutil.FreePort(t))
 	config := filepath.Join(dir, "provider.yaml")
 	provMust(t, os.WriteFile(config, []byte(fmt.Sprintf(`chain: {node: %s, home: %s, key: provider2}
 listen: %s
@@ -104,7 +105,7 @@ withdraw_every: 5
 	// kill -9 the agent: the container keeps serving; the new agent re-adopts
 	// the same container and does not bid again.
 	agent.kill()
-	if body, err := provHTTPGet(endpoint); err != nil || !strings.Contains(body, "hello") {
+	if body, err := netutil.Get(endpoint); err != nil || !strings.Contains(body, "hello") {
 		t.Fatalf("workload died with the agent: %v", err)
 	}
 	restartAt := len(agent.output())
@@ -125,7 +126,7 @@ withdraw_every: 5
 	if _, err := cli.ContainerInspect(ctx, name); !client.IsErrNotFound(err) {
 		t.Fatalf("container %s still exists after the lease closed: %v", name, err)
 	}
-	if _, err := provHTTPGet(endpoint); err == nil {
+	if _, err := netutil.Get(endpoint); err == nil {
 		t.Fatal("workload still answers after the lease closed")
 	}
 	if lease := mktLease(t, d, id); lease.Lease.State != "LEASE_STATE_CLOSED" {

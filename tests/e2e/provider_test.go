@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hypha-network/hypha/testutil/e2e"
+	"github.com/hypha-network/hypha/testutil/netutil"
 )
 
 // Provider e2e test (issue 4): a devnet, a real provider agent process and
@@ -76,27 +74,6 @@ func (a *provAgent) waitLogAfter(t *testing.T, from int, substr string, timeout 
 	}
 }
 
-func provFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func provHTTPGet(url string) (string, error) {
-	c := http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
-}
-
 type deployJSON struct {
 	Lease    uint64 `json:"lease"`
 	Provider string `json:"provider"`
@@ -117,7 +94,7 @@ func TestProviderDeployEndToEnd(t *testing.T) {
 	}
 	d := e2e.StartDevnet(t)
 	dir := t.TempDir()
-	listen := fmt.Sprintf("127.0.0.1:%d", provFreePort(t))
+	listen := fmt.Sprintf("127.0.0.1:%d", netutil.FreePort(t))
 	config := filepath.Join(dir, "provider.yaml")
 	provMust(t, os.WriteFile(config, []byte(fmt.Sprintf(`chain:
   node: %s
@@ -275,7 +252,7 @@ pricing: {max_price: 50uhyp, bid_window: 2}
 	}
 	agent.kill()
 	restartAt := len(agent.output())
-	if body, err := provHTTPGet(endpoint); err != nil || !strings.Contains(body, "hello") {
+	if body, err := netutil.Get(endpoint); err != nil || !strings.Contains(body, "hello") {
 		t.Fatalf("workload died with the agent: %v", err)
 	}
 
@@ -316,7 +293,7 @@ pricing: {max_price: 50uhyp, bid_window: 2}
 		if time.Now().After(deadline) {
 			t.Fatalf("logs --follow did not show a new request:\n%s", followOut.String())
 		}
-		_, _ = provHTTPGet(endpoint + "?follow")
+		_, _ = netutil.Get(endpoint + "?follow")
 		time.Sleep(500 * time.Millisecond)
 	}
 
@@ -331,7 +308,7 @@ pricing: {max_price: 50uhyp, bid_window: 2}
 	case <-time.After(30 * time.Second):
 		t.Fatal("logs --follow did not end when the lease closed")
 	}
-	if _, err := provHTTPGet(endpoint); err == nil {
+	if _, err := netutil.Get(endpoint); err == nil {
 		t.Fatal("workload still answers after the lease closed")
 	}
 	if provProcessLive(pid) {
@@ -355,7 +332,7 @@ func provWaitHTTP(t *testing.T, url string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		body, err := provHTTPGet(url)
+		body, err := netutil.Get(url)
 		if err == nil {
 			return body
 		}
@@ -411,7 +388,7 @@ attributes: {region: local}
 inventory: {cpu: 2, memory: 4Gi}
 pricing: {script: %s}
 poll_interval: 1s
-`, d.RPCURL(), d.Home, provFreePort(t), script)), 0o600))
+`, d.RPCURL(), d.Home, netutil.FreePort(t), script)), 0o600))
 	agent := &provAgent{bin: d.Bin, config: config, log: filepath.Join(dir, "agent.log")}
 	agent.start(t)
 	t.Cleanup(agent.kill)
@@ -446,7 +423,7 @@ poll_interval: 1s
 		t.Fatalf("lease after running dry: %+v", l.Lease)
 	}
 	for _, s := range dep.Status.Services {
-		if _, err := provHTTPGet("http://" + s.Endpoints["8000"] + "/"); err == nil || provProcessLive(s.PID) {
+		if _, err := netutil.Get("http://" + s.Endpoints["8000"] + "/"); err == nil || provProcessLive(s.PID) {
 			t.Fatalf("instance %s-%d still runs after the lease ran dry", s.Name, s.Index)
 		}
 	}

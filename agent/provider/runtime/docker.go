@@ -448,11 +448,7 @@ func (d *Docker) LogFile(name string) string { return filepath.Join(d.Dir, name,
 
 // Logs implements Runtime.
 func (d *Docker) Logs(name string, n int) ([]string, error) {
-	lines, err := tailLines(d.LogFile(name), n)
-	if err != nil {
-		return nil, fmt.Errorf("instance %s: %w", name, err)
-	}
-	return lines, nil
+	return tailLines(name, d.LogFile(name), n)
 }
 
 // Stop implements Runtime: it stops the container (SIGTERM, then SIGKILL

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/hypha-network/hypha/testutil/dockertest"
+	"github.com/hypha-network/hypha/testutil/netutil"
 )
 
 const testImage = "hypha-example-web:runtime-test"
@@ -49,25 +47,10 @@ func cleanupLease(t *testing.T, cli *client.Client, lease uint64) {
 	})
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
+// get returns url's body, or "" when it does not answer.
 func get(url string) string {
-	c := http.Client{Timeout: 2 * time.Second}
-	res, err := c.Get(url)
-	if err != nil {
-		return ""
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return string(b)
+	body, _ := netutil.Get(url)
+	return body
 }
 
 func countLines(lines []string, substr string) int {
@@ -93,7 +76,7 @@ func TestDockerServeAdoptRecreateStop(t *testing.T) {
 	ctx := context.Background()
 	lease := uint64(time.Now().UnixNano() % 1e9)
 	cleanupLease(t, d.Client(), lease)
-	port := freePort(t)
+	port := netutil.FreePort(t)
 	inst := Instance{Lease: lease, Service: "web", Image: testImage, Env: []string{"CONTENT=hello from hypha", "PORT=8080"},
 		Ports: map[uint32]int{8080: port}, MemoryBytes: 64 << 20, CPUMillis: 500}
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)

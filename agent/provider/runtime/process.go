@@ -321,11 +321,7 @@ func (p *Process) LogFile(name string) string { return filepath.Join(p.Dir, name
 
 // Logs implements Runtime.
 func (p *Process) Logs(name string, n int) ([]string, error) {
-	lines, err := tailLines(p.LogFile(name), n)
-	if err != nil {
-		return nil, fmt.Errorf("instance %s: %w", name, err)
-	}
-	return lines, nil
+	return tailLines(name, p.LogFile(name), n)
 }
 
 // Stop implements Runtime.

@@ -89,27 +89,27 @@ type Runtime interface {
 	Detach()
 }
 
-// tailLines returns at most the last n lines of the file at path (all of them
-// when n <= 0), reading no more than its last 256 KiB. A missing file has no
-// lines.
-func tailLines(path string, n int) ([]string, error) {
+// tailLines returns at most the last n lines of instance name's log file at
+// path (all of them when n <= 0), reading no more than its last 256 KiB. A
+// missing file has no lines. Both runtimes keep logs in such a file.
+func tailLines(name, path string, n int) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("read logs: %w", err)
+		return nil, fmt.Errorf("read logs of %s: %w", name, err)
 	}
 	defer f.Close()
 	const window = 256 << 10
 	if fi, err := f.Stat(); err == nil && fi.Size() > window {
 		if _, err := f.Seek(fi.Size()-window, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("read logs: %w", err)
+			return nil, fmt.Errorf("read logs of %s: %w", name, err)
 		}
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("read logs: %w", err)
+		return nil, fmt.Errorf("read logs of %s: %w", name, err)
 	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(lines) == 1 && lines[0] == "" {
