@@ -19,6 +19,8 @@ SDK=$(go list -m -f '{{.Dir}}' github.com/cosmos/cosmos-sdk)
 GOGO=$(go list -m -f '{{.Dir}}' github.com/cosmos/gogoproto)
 CPROTO=$(go list -m -f '{{.Dir}}' github.com/cosmos/cosmos-proto)
 GAPI=$(go env GOMODCACHE)/github.com/grpc-ecosystem/grpc-gateway@v1.16.0/third_party/googleapis
+# The well-known types (google/protobuf/descriptor.proto, …) come from gogoproto's
+# copy in the module cache, so the script does not depend on libprotobuf-dev.
 
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -27,7 +29,7 @@ found=0
 for dir in $(find proto/hypha -name '*.proto' -exec dirname {} \; | sort -u); do
   found=1
   echo "protoc $dir"
-  protoc -I proto -I "$SDK/proto" -I "$GOGO" -I "$CPROTO/proto" -I "$GAPI" \
+  protoc -I proto -I "$SDK/proto" -I "$GOGO" -I "$GOGO/protobuf" -I "$CPROTO/proto" -I "$GAPI" \
     --gocosmos_out=plugins=grpc,Mgoogle/protobuf/any.proto=github.com/cosmos/gogoproto/types/any:"$OUT" \
     --grpc-gateway_out=logtostderr=true,allow_colon_final_segments=true:"$OUT" \
     "$dir"/*.proto
