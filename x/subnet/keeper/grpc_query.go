@@ -78,6 +78,8 @@ func (q queryServer) Metagraph(ctx context.Context, req *types.QueryMetagraphReq
 			Uid: n.Uid, Hotkey: n.Hotkey, Axon: n.Axon, Stake: n.Stake, ValidatorPermit: n.ValidatorPermit,
 			Consensus: FixedString(n.Consensus), Incentive: FixedString(n.Incentive),
 			Dividends: FixedString(n.Dividends), ValidatorTrust: FixedString(n.ValidatorTrust),
+			ConsensusFixed: n.Consensus, IncentiveFixed: n.Incentive,
+			DividendsFixed: n.Dividends, ValidatorTrustFixed: n.ValidatorTrust,
 			Emission: n.Emission, TotalEmission: n.TotalEmission,
 			RegisteredHeight: n.RegisteredHeight, LastUpdate: n.LastUpdate,
 		})
