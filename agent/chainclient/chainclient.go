@@ -1,397 +1,328 @@
-// Package chainclient is the chain client every Hypha agent shares (subnet
-// miners, validators and gateways, the provider agent, `hyphad deploy` and
-// `hyphad lease`), so they talk to a node the same way: ABCI queries,
-// subscriptions and transaction lookups over CometBFT RPC, REST queries for
-// the subnet views the node renders as JSON, and signed transactions sent by
-// running the hyphad binary's own `tx` commands against a home directory
-// (keyring and client.toml), so no agent re-implements signing.
+// Package chainclient is the chain client every Hypha agent shares (the
+// provider, subnet miners, validators and gateways, `hyphad deploy` and
+// `hyphad lease`). It signs with the home's keyring and broadcasts in-process
+// (the SDK's tx.Factory), tracking the account sequence locally so several
+// transactions can wait for the same block, and it reads typed gRPC responses
+// through the node's ABCI query. No agent runs the hyphad CLI.
 //
 // Module-specific queries live in small files of this package (market.go,
-// subnet.go) on top of the generic Query and getJSON.
+// subnet.go) over the typed query clients of each module.
 package chainclient
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
+	"math"
 	"sync"
 	"time"
 
+	sdkmath "cosmossdk.io/math"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-	"github.com/cosmos/gogoproto/proto"
+
+	"github.com/cosmos/cosmos-sdk/client/tx"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+
+	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/client/broadcast"
 )
 
-// DefaultNode is the CometBFT RPC address hyphad itself falls back to, used
-// when neither Node nor the home's client.toml names one.
-const DefaultNode = "tcp://127.0.0.1:26657"
+// readyWait bounds how long the client waits for a node that is starting (or
+// restarting) before it reports the node as unreachable.
+const readyWait = 30 * time.Second
 
-// txWait bounds how long Tx waits for a broadcast transaction to be included.
-const txWait = 60 * time.Second
+// ErrKeyNotFound reports a key name missing from the keyring.
+var ErrKeyNotFound = errors.New("key not found")
 
-// ErrNotFound reports a query for something that does not exist (HTTP 404, a
-// gRPC NotFound carried in a REST body, or an ABCI query whose log says so),
-// so callers can tell "absent" from "unreachable".
-var ErrNotFound = errors.New("chainclient: not found")
+// ErrNoAccount reports a key whose account does not exist on chain yet: it
+// has never received funds.
+var ErrNoAccount = errors.New("account does not exist on chain")
 
-// Client talks to one node on behalf of one key. The zero value plus the
-// fields a caller needs is usable; New fills the binary and checks the node URL
-// up front.
+// Client talks to one node on behalf of one key. It is safe for concurrent
+// use: transactions are signed one at a time (the account sequence is
+// per account) but wait for inclusion in parallel.
 type Client struct {
-	// API is the node's REST endpoint, e.g. http://127.0.0.1:1317; only the
-	// subnet queries need it.
-	API string
-	// Node is the CometBFT RPC address, e.g. http://127.0.0.1:26657. Empty
-	// means the "node" of the home's client.toml, as for `hyphad tx`.
-	Node string
-	// Bin is the hyphad binary used for transactions and key lookups; empty
-	// means this process's own executable.
-	Bin string
-	// Home is the hyphad home holding the keyring and client.toml.
-	Home string
-	// From is the key name (or address) that signs transactions.
-	From string
-	// KeyringBackend is passed as --keyring-backend when set.
-	KeyringBackend string
-	// ChainID is passed as --chain-id when set.
-	ChainID string
-	// HTTP is the client for REST calls; nil means one with a 10 s timeout.
-	HTTP *http.Client
+	cfg  Config
+	enc  app.EncodingConfig
+	rpc  *rpchttp.HTTP
+	kr   keyring.Keyring
+	conn *queryConn
+	acct *account
 
-	rpcMu sync.Mutex
-	rpc   *rpchttp.HTTP
-	txMu  sync.Mutex
+	chainMu sync.Mutex
+	chainID string
 }
 
-// New returns a client for node signing with key from, failing early on a
-// malformed node URL or a missing executable (no network traffic yet). bin
-// defaults to the running executable.
-func New(bin, home, from, node string) (*Client, error) {
-	c := &Client{Bin: bin, Home: home, From: from, Node: node}
-	var err error
-	if c.Bin, err = c.bin(); err != nil {
+// account is the signing state of one key.
+type account struct {
+	name string
+	addr sdk.AccAddress
+
+	mu       sync.Mutex // held while signing and submitting, never while waiting for a block
+	loaded   bool
+	number   uint64
+	sequence uint64
+}
+
+// New returns a client for cfg (validated and filled with defaults here). It
+// opens the keyring and finds the key, but does not contact the node: a
+// client can be made before the node is up.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if _, err := c.rpcClient(); err != nil {
+	rpc, err := rpchttp.New(cfg.Node, "/websocket")
+	if err != nil {
+		return nil, fmt.Errorf("chain RPC client for %s: %w (check chain.node, e.g. tcp://127.0.0.1:26657)", cfg.Node, err)
+	}
+	enc := app.ClientEncoding()
+	kr, err := keyring.New(sdk.KeyringServiceName(), cfg.KeyringBackend, cfg.Home, nil, enc.Codec)
+	if err != nil {
+		return nil, fmt.Errorf("open the %s keyring in %s: %w", cfg.KeyringBackend, cfg.Home, err)
+	}
+	c := &Client{cfg: cfg, enc: enc, rpc: rpc, kr: kr, conn: &queryConn{rpc: rpc, node: cfg.Node}, chainID: cfg.ChainID}
+	if c.acct, err = c.account(cfg.Key); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// As returns a client with the same connection settings that signs with key
-// from, for tools that send transactions from several accounts. Each returned
-// client serializes its own transactions (sequences are per account).
-func (c *Client) As(from string) *Client {
-	return &Client{API: c.API, Node: c.Node, Bin: c.Bin, Home: c.Home, From: from,
-		KeyringBackend: c.KeyringBackend, ChainID: c.ChainID, HTTP: c.HTTP}
-}
-
-// ClientConfig returns the key = "value" settings of a hyphad home's
-// config/client.toml (empty if there is none), so tools pick the same node,
-// chain id and keyring backend as the hyphad CLI.
-func ClientConfig(home string) map[string]string {
-	out := map[string]string{}
-	f, err := os.Open(filepath.Join(home, "config", "client.toml"))
+func (c *Client) account(name string) (*account, error) {
+	rec, err := c.kr.Key(name)
 	if err != nil {
-		return out
+		return nil, fmt.Errorf("%w: %q in the %s keyring of %s: list keys with `hyphad keys list --home %s --keyring-backend %s`, or create it with `hyphad keys add %s`",
+			ErrKeyNotFound, name, c.cfg.KeyringBackend, c.cfg.Home, c.cfg.Home, c.cfg.KeyringBackend, name)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || strings.HasPrefix(strings.TrimSpace(k), "#") {
-			continue
-		}
-		out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
-	}
-	return out
-}
-
-func (c *Client) bin() (string, error) {
-	if c.Bin != "" {
-		return c.Bin, nil
-	}
-	exe, err := os.Executable()
+	addr, err := rec.GetAddress()
 	if err != nil {
-		return "", fmt.Errorf("chainclient: find the hyphad binary: %w", err)
+		return nil, fmt.Errorf("key %q: %w", name, err)
 	}
-	return exe, nil
+	return &account{name: name, addr: addr}, nil
 }
 
-// node returns the RPC address transactions go to: Node, else the home's
-// client.toml, else hyphad's default.
-func (c *Client) node() string {
-	if c.Node != "" {
-		return c.Node
-	}
-	if n := ClientConfig(c.Home)["node"]; n != "" {
-		return n
-	}
-	return DefaultNode
-}
-
-func (c *Client) rpcClient() (*rpchttp.HTTP, error) {
-	c.rpcMu.Lock()
-	defer c.rpcMu.Unlock()
-	if c.rpc != nil {
-		return c.rpc, nil
-	}
-	node := c.node()
-	rpc, err := rpchttp.New(node, "/websocket")
+// As returns a client on the same connection that signs with key, for tools
+// that send transactions from several accounts.
+func (c *Client) As(key string) (*Client, error) {
+	a, err := c.account(key)
 	if err != nil {
-		return nil, fmt.Errorf("chain RPC client for %s: %w (check the node URL)", node, err)
+		return nil, err
 	}
-	c.rpc = rpc
-	return rpc, nil
+	cfg := c.cfg
+	cfg.Key = key
+	return &Client{cfg: cfg, enc: c.enc, rpc: c.rpc, kr: c.kr, conn: c.conn, acct: a, chainID: c.chainIDCached()}, nil
 }
 
-func (c *Client) http() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
-	}
-	return &http.Client{Timeout: 10 * time.Second}
-}
+// Config returns the client's connection settings, defaults filled in.
+func (c *Client) Config() Config { return c.cfg }
+
+// Address is the bech32 address of the client's key.
+func (c *Client) Address() string { return c.acct.addr.String() }
+
+// AccAddress is the address of the client's key.
+func (c *Client) AccAddress() sdk.AccAddress { return c.acct.addr }
+
+// Node is the CometBFT RPC client, for subscriptions and transaction lookups.
+func (c *Client) Node() *rpchttp.HTTP { return c.rpc }
 
 // Height returns the latest committed block height.
 func (c *Client) Height(ctx context.Context) (int64, error) {
-	rpc, err := c.rpcClient()
+	st, err := c.rpc.Status(ctx)
 	if err != nil {
-		return 0, err
-	}
-	st, err := rpc.Status(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("chain status from %s: %w (is the node running?)", c.node(), err)
+		return 0, fmt.Errorf("chain status from %s: %w (is the node running?)", c.cfg.Node, err)
 	}
 	return st.SyncInfo.LatestBlockHeight, nil
 }
 
-// Query runs the gRPC query method (e.g. "/hypha.market.v1.Query/Orders") as an
-// ABCI query and decodes the response into resp.
-func (c *Client) Query(ctx context.Context, method string, req, resp proto.Message) error {
-	bz, err := proto.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("encode %s request: %w", method, err)
-	}
-	rpc, err := c.rpcClient()
-	if err != nil {
-		return err
-	}
-	res, err := rpc.ABCIQuery(ctx, method, bz)
-	if err != nil {
-		return fmt.Errorf("query %s on %s: %w", method, c.node(), err)
-	}
-	if res.Response.Code != 0 {
-		return &QueryError{Method: method, Code: res.Response.Code, Log: res.Response.Log}
-	}
-	if err := proto.Unmarshal(res.Response.Value, resp); err != nil {
-		return fmt.Errorf("decode %s response: %w", method, err)
-	}
-	return nil
-}
-
-// QueryError is an ABCI query the chain rejected, kept whole so callers can
-// report the node's log.
-type QueryError struct {
-	Method string
-	Code   uint32
-	Log    string
-}
-
-// Error implements error.
-func (e *QueryError) Error() string {
-	return fmt.Sprintf("query %s failed (code %d): %s", e.Method, e.Code, e.Log)
-}
-
-// Is makes errors.Is(err, ErrNotFound) hold for queries the chain answered
-// with "not found", so ABCI and REST queries report absence the same way.
-func (e *QueryError) Is(target error) bool {
-	return target == ErrNotFound && strings.Contains(strings.ToLower(e.Log), "not found")
-}
-
-// IsNotFound reports whether err says the queried object does not exist.
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-
-// getJSON GETs path from the REST API and decodes the answer into out.
-func (c *Client) getJSON(ctx context.Context, path string, out any) error {
-	if c.API == "" {
-		return errors.New("chainclient: no REST API endpoint configured (set api: http://HOST:1317)")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.API, "/")+path, nil)
-	if err != nil {
-		return fmt.Errorf("chainclient: %w", err)
-	}
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return fmt.Errorf("chainclient: GET %s: %w (is the node's REST API enabled and reachable?)", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return fmt.Errorf("chainclient: GET %s: %w", path, err)
-	}
-	if resp.StatusCode == http.StatusNotFound || (resp.StatusCode != http.StatusOK && bytes.Contains(body, []byte("not found"))) {
-		return fmt.Errorf("%w: GET %s: %s", ErrNotFound, path, bytes.TrimSpace(body))
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("chainclient: GET %s: HTTP %d: %s", path, resp.StatusCode, bytes.TrimSpace(body))
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("chainclient: decode %s: %w", path, err)
-	}
-	return nil
-}
-
-// TxResult is a transaction included in a block, with its events so callers
-// can read ids the chain assigned (e.g. a new order's id).
-type TxResult struct {
-	Hash   string
-	Height int64
-	Code   uint32
-	Log    string
-	Events map[string]map[string]string // type → key → first value
-}
-
-// Tx signs and broadcasts `hyphad tx ARGS... --from c.From` and waits (up to
-// a minute, or until ctx ends) until it is included in a block. A rejected
-// broadcast or a non-zero result code is returned as an error. Transactions
-// from one Client are serialized so account sequences never clash.
-func (c *Client) Tx(ctx context.Context, args ...string) (*TxResult, error) {
-	c.txMu.Lock()
-	defer c.txMu.Unlock()
-	bin, err := c.bin()
-	if err != nil {
-		return nil, err
-	}
-	full := append([]string{"tx"}, args...)
-	full = append(full, "--from", c.From, "--gas", "auto", "--gas-adjustment", "1.5", "--yes", "-o", "json")
-	for _, f := range [][2]string{{"--home", c.Home}, {"--node", c.Node}, {"--keyring-backend", c.KeyringBackend}, {"--chain-id", c.ChainID}} {
-		if f[1] != "" {
-			full = append(full, f[0], f[1])
-		}
-	}
-	cmd := exec.CommandContext(ctx, bin, full...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("hyphad tx %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	var br struct {
-		TxHash string `json:"txhash"`
-		Code   uint32 `json:"code"`
-		RawLog string `json:"raw_log"`
-	}
-	if err := json.Unmarshal(lastJSONLine(stdout.Bytes()), &br); err != nil {
-		return nil, fmt.Errorf("decode broadcast result of tx %s: %w: %s", strings.Join(args, " "), err, stdout.String())
-	}
-	if br.Code != 0 {
-		return nil, fmt.Errorf("tx %s rejected (code %d): %s", strings.Join(args, " "), br.Code, br.RawLog)
-	}
-	return c.WaitTx(ctx, br.TxHash, txWait)
-}
-
-// WaitTx waits until the transaction hash is in a block (at most timeout, or
-// until ctx ends) and returns its result; a non-zero code is returned as an
-// error too.
-func (c *Client) WaitTx(ctx context.Context, hash string, timeout time.Duration) (*TxResult, error) {
-	raw, err := hex.DecodeString(hash)
-	if err != nil {
-		return nil, fmt.Errorf("bad tx hash %q: %w", hash, err)
-	}
-	rpc, err := c.rpcClient()
-	if err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(timeout)
+// WaitReady waits until the node has committed a block and answers state
+// queries (a node that has just restarted answers "invalid height" for a
+// moment), up to 30 s or until ctx ends.
+func (c *Client) WaitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyWait)
+	defer cancel()
+	var last error
 	for {
-		res, err := rpc.Tx(ctx, raw, false)
-		if err == nil {
-			out := &TxResult{Hash: hash, Height: res.Height, Code: res.TxResult.Code, Log: res.TxResult.Log,
-				Events: map[string]map[string]string{}}
-			for _, e := range res.TxResult.Events {
-				m := out.Events[e.Type]
-				if m == nil {
-					m = map[string]string{}
-					out.Events[e.Type] = m
-				}
-				for _, a := range e.Attributes {
-					if _, dup := m[a.Key]; !dup {
-						m[a.Key] = a.Value
-					}
-				}
-			}
-			if out.Code != 0 {
-				return out, fmt.Errorf("tx %s failed in block %d (code %d): %s", hash, res.Height, out.Code, out.Log)
-			}
-			return out, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("tx %s not included after %s: %w (check the node with `hyphad q tx %s`)", hash, timeout, err, hash)
+		if last = c.ready(ctx); last == nil {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("tx %s not included before the deadline (last error: %v): %w", hash, err, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
+			return fmt.Errorf("node %s is not ready: %w", c.cfg.Node, last)
+		case <-time.After(300 * time.Millisecond):
 		}
 	}
 }
 
-// Attr returns an event attribute of a transaction result as an unsigned
-// integer, for ids the chain assigns (orders, leases).
-func (r *TxResult) Attr(typ, key string) (uint64, error) {
-	v, ok := r.Events[typ][key]
-	if !ok {
-		return 0, fmt.Errorf("tx %s has no %s.%s event", r.Hash, typ, key)
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
+func (c *Client) ready(ctx context.Context) error {
+	st, err := c.rpc.Status(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("tx %s: %s.%s = %q is not a number", r.Hash, typ, key, v)
+		return fmt.Errorf("%w (is the node running?)", err)
 	}
-	return n, nil
+	if st.SyncInfo.LatestBlockHeight < 1 {
+		return errors.New("no block committed yet")
+	}
+	if st.SyncInfo.CatchingUp {
+		return fmt.Errorf("still catching up (at height %d)", st.SyncInfo.LatestBlockHeight)
+	}
+	_, err = authtypes.NewQueryClient(c.conn).Params(ctx, &authtypes.QueryParamsRequest{})
+	return err
 }
 
-// Address returns the bech32 address of the client's key, read through the
-// hyphad binary so every keyring backend works.
-func (c *Client) Address(ctx context.Context) (string, error) {
-	bin, err := c.bin()
+func (c *Client) chainIDCached() string {
+	c.chainMu.Lock()
+	defer c.chainMu.Unlock()
+	return c.chainID
+}
+
+// ChainID returns the chain id: the configured one, else the node's.
+func (c *Client) ChainID(ctx context.Context) (string, error) {
+	c.chainMu.Lock()
+	defer c.chainMu.Unlock()
+	if c.chainID != "" {
+		return c.chainID, nil
+	}
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("chain id from %s: %w (is the node running?)", c.cfg.Node, err)
+	}
+	c.chainID = st.NodeInfo.Network
+	return c.chainID, nil
+}
+
+// Broadcast signs msgs as one transaction, simulates it for gas, submits it
+// and waits until it is in a block. It returns the typed message responses,
+// or a *broadcast.TxError with the chain's code (errors.Is matches the
+// module's registered error). A sequence mismatch is recovered once by
+// re-reading the account.
+func (c *Client) Broadcast(ctx context.Context, msgs ...sdk.Msg) (*broadcast.Result, error) {
+	hash, err := c.Submit(ctx, msgs...)
+	if err != nil {
+		return nil, err
+	}
+	return broadcast.Wait(ctx, c.rpc, c.enc.InterfaceRegistry, hash)
+}
+
+// Submit signs msgs as one transaction and puts it in the mempool without
+// waiting for a block; it returns the transaction hash.
+func (c *Client) Submit(ctx context.Context, msgs ...sdk.Msg) (string, error) {
+	if len(msgs) == 0 {
+		return "", errors.New("broadcast: no messages")
+	}
+	a := c.acct
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		if !a.loaded {
+			if err := c.loadAccount(ctx, a); err != nil {
+				return "", err
+			}
+		}
+		hash, err := c.signAndSubmit(ctx, a, msgs)
+		switch {
+		case err == nil:
+			a.sequence++
+			return hash, nil
+		case broadcast.IsWrongSequence(err) && attempt == 0:
+			a.loaded = false // another signer used the key, or a tx left the mempool
+			continue
+		case !isTxError(err):
+			// A transport error leaves unknown whether the node took the
+			// transaction; the next one re-reads the account.
+			a.loaded = false
+		}
+		return "", err
+	}
+}
+
+func isTxError(err error) bool {
+	var te *broadcast.TxError
+	return errors.As(err, &te)
+}
+
+func (c *Client) signAndSubmit(ctx context.Context, a *account, msgs []sdk.Msg) (string, error) {
+	chainID, err := c.ChainID(ctx)
 	if err != nil {
 		return "", err
 	}
-	args := []string{"keys", "show", c.From, "-a"}
-	if c.Home != "" {
-		args = append(args, "--home", c.Home)
-	}
-	if c.KeyringBackend != "" {
-		args = append(args, "--keyring-backend", c.KeyringBackend)
-	}
-	out, err := exec.CommandContext(ctx, bin, args...).Output()
+	f := tx.Factory{}.
+		WithTxConfig(c.enc.TxConfig).
+		WithKeybase(c.kr).
+		WithChainID(chainID).
+		WithAccountNumber(a.number).
+		WithSequence(a.sequence).
+		WithFromName(a.name)
+	simBytes, err := f.BuildSimTx(msgs...)
 	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return "", fmt.Errorf("key %q in %s: %s (create it with `hyphad keys add`)", c.From, c.Home, strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("key %q: %w", c.From, err)
+		return "", fmt.Errorf("build transaction: %w", err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	used, err := broadcast.Simulate(ctx, c.rpc, c.enc.InterfaceRegistry, simBytes)
+	if err != nil {
+		return "", err
+	}
+	gas := uint64(math.Ceil(float64(used) * c.cfg.GasAdjustment))
+	f = f.WithGas(gas)
+	if c.cfg.GasPrices != "" {
+		fees, err := feesFor(c.cfg.GasPrices, gas)
+		if err != nil {
+			return "", err
+		}
+		f = f.WithFees(fees.String())
+	}
+	builder, err := f.BuildUnsignedTx(msgs...)
+	if err != nil {
+		return "", fmt.Errorf("build transaction: %w", err)
+	}
+	if err := tx.Sign(ctx, f, a.name, builder, true); err != nil {
+		return "", fmt.Errorf("sign with key %q: %w", a.name, err)
+	}
+	bz, err := c.enc.TxConfig.TxEncoder()(builder.GetTx())
+	if err != nil {
+		return "", fmt.Errorf("encode transaction: %w", err)
+	}
+	return broadcast.Submit(ctx, c.rpc, bz)
 }
 
-// lastJSONLine returns the last line of out that starts a JSON object: the CLI
-// may print a gas estimate first.
-func lastJSONLine(out []byte) []byte {
-	lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-	for i := len(lines) - 1; i >= 0; i-- {
-		if bytes.HasPrefix(bytes.TrimSpace(lines[i]), []byte("{")) {
-			return lines[i]
+// feesFor is gas × prices, rounded up per denomination.
+func feesFor(prices string, gas uint64) (sdk.Coins, error) {
+	dec, err := sdk.ParseDecCoins(prices)
+	if err != nil {
+		return nil, fmt.Errorf("gas prices %q: %w", prices, err)
+	}
+	g := sdkmath.LegacyNewDecFromInt(sdkmath.NewIntFromUint64(gas))
+	var fees sdk.Coins
+	for _, p := range dec {
+		fees = fees.Add(sdk.NewCoin(p.Denom, p.Amount.Mul(g).Ceil().RoundInt()))
+	}
+	return fees, nil
+}
+
+// loadAccount reads the account number and sequence from the chain, waiting
+// for a node that is still starting: signing with a guessed account number
+// would only be refused.
+func (c *Client) loadAccount(ctx context.Context, a *account) error {
+	wctx, cancel := context.WithTimeout(ctx, readyWait)
+	defer cancel()
+	var last error
+	for {
+		res, err := authtypes.NewQueryClient(c.conn).Account(wctx, &authtypes.QueryAccountRequest{Address: a.addr.String()})
+		if err == nil {
+			var acc sdk.AccountI
+			if err := c.enc.InterfaceRegistry.UnpackAny(res.Account, &acc); err != nil {
+				return fmt.Errorf("decode account %s: %w", a.addr, err)
+			}
+			a.number, a.sequence, a.loaded = acc.GetAccountNumber(), acc.GetSequence(), true
+			return nil
+		}
+		if IsNotFound(err) {
+			return fmt.Errorf("%w: %s (key %q) has never received funds; send it some first, e.g. `hyphad tx bank send alice %s 1000000uhyp`",
+				ErrNoAccount, a.addr, a.name, a.addr)
+		}
+		last = err
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("read account %s: %w", a.addr, last)
+		case <-time.After(300 * time.Millisecond):
 		}
 	}
-	return out
 }

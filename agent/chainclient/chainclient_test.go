@@ -1,121 +1,140 @@
-package chainclient
+package chainclient_test
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+
+	sdkmath "cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/client/broadcast"
+	"github.com/hypha-network/hypha/testutil/e2e"
+	markettypes "github.com/hypha-network/hypha/x/market/types"
 )
 
-func TestQueries(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/hypha/subnet/v1/subnets/1/metagraph":
-			_, _ = w.Write([]byte(`{"netuid":1,"height":"42","last_epoch_height":"31","neurons":[
-				{"uid":0,"hotkey":"hypha1a","axon":"","stake":"10000","validator_permit":true,"incentive":"0.000000000","emission":"0"},
-				{"uid":1,"hotkey":"hypha1b","axon":"http://x","stake":"0","validator_permit":false,"incentive":"0.750000000","emission":"123","total_emission":"456"}]}`))
-		case "/hypha/subnet/v1/subnets/1/reveal_window":
-			if r.URL.Query().Get("hotkey") != "hypha1a" {
-				t.Errorf("reveal window query without the hotkey: %s", r.URL)
-			}
-			_, _ = w.Write([]byte(`{"height":"42","reveal_start_if_committed_now":"53","reveal_end_if_committed_now":"63","pending":{"commit_height":"40","reveal_start":"42","reveal_end":"52"}}`))
-		default:
-			http.Error(w, `{"code":5,"message":"subnet 2: not found"}`, http.StatusNotFound)
-		}
-	}))
-	defer srv.Close()
-	c := &Client{API: srv.URL}
-	ctx := context.Background()
-
-	mg, err := c.Metagraph(ctx, 1)
+func client(t *testing.T, d *e2e.Devnet, key string) *chainclient.Client {
+	t.Helper()
+	c, err := chainclient.New(chainclient.Config{Home: d.Home, Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mg.Height != 42 || len(mg.Neurons) != 2 || mg.Neurons[0].Stake != 10000 || mg.Neurons[1].Incentive != 0.75 ||
-		mg.Neurons[1].Emission != 123 || mg.Neurons[1].TotalEmission != 456 || !mg.Neurons[0].ValidatorPermit {
-		t.Fatalf("metagraph decoded as %+v", mg)
+	if err := c.WaitReady(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	n, err := c.FindNeuron(ctx, 1, "hypha1b")
-	if err != nil || n.UID != 1 || n.Axon != "http://x" {
-		t.Fatalf("FindNeuron: %+v, %v", n, err)
-	}
-	if _, err := c.FindNeuron(ctx, 1, "hypha1z"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("FindNeuron of a stranger: %v, want ErrNotFound", err)
-	}
-	if _, err := c.Metagraph(ctx, 2); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("missing subnet: %v, want ErrNotFound", err)
-	}
-	rw, err := c.RevealWindow(ctx, 1, "hypha1a")
-	if err != nil || rw.Pending == nil || rw.Pending.RevealStart != 42 || rw.RevealEndIfCommittedNow != 63 {
-		t.Fatalf("reveal window: %+v, %v", rw, err)
-	}
-	if _, err := (&Client{}).Metagraph(ctx, 1); err == nil {
-		t.Fatal("a client without an API endpoint worked")
-	}
+	return c
 }
 
-func TestLastJSONLine(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{`{"a":1}`, `{"a":1}`},
-		{"gas estimate: 1234\n{\"txhash\":\"AB\"}\n", `{"txhash":"AB"}`},
-		{"no json", "no json"},
+func send(from *chainclient.Client, to string, amount int64) sdk.Msg {
+	return banktypes.NewMsgSend(from.AccAddress(), sdk.MustAccAddressFromBech32(to),
+		sdk.NewCoins(sdk.NewCoin("uhyp", sdkmath.NewInt(amount))))
+}
+
+// TestBroadcastOnDevnet drives the client against a real node: typed
+// responses, typed errors at each stage, pipelined transactions sharing a
+// block, and recovery from a sequence used behind the client's back.
+func TestBroadcastOnDevnet(t *testing.T) {
+	d := e2e.StartDevnet(t)
+	ctx := context.Background()
+	alice := client(t, d, "alice")
+	bob := d.Address(t, "bob")
+
+	// A typed response: the order id the chain assigned.
+	spec := markettypes.ResourceSpec{CpuMillis: 500, MemoryBytes: 256 << 20}
+	res, err := alice.Broadcast(ctx, &markettypes.MsgCreateOrder{
+		Owner: alice.Address(), Resources: spec, MaxPricePerBlock: sdk.NewCoin("uhyp", sdkmath.NewInt(100)),
+		Deposit: sdk.NewCoin("uhyp", sdkmath.NewInt(5_000_000)),
+	})
+	if err != nil {
+		t.Fatalf("create order: %v", err)
 	}
-	for _, tc := range cases {
-		if got := string(lastJSONLine([]byte(tc.in))); got != tc.want {
-			t.Errorf("lastJSONLine(%q) = %q, want %q", tc.in, got, tc.want)
+	created, err := broadcast.Response[*markettypes.MsgCreateOrderResponse](res, 0)
+	if err != nil || created.OrderId == 0 {
+		t.Fatalf("order response %v, %v", created, err)
+	}
+	if o, err := alice.Order(ctx, created.OrderId); err != nil || o.Owner != alice.Address() {
+		t.Fatalf("order %d on chain: %+v, %v", created.OrderId, o, err)
+	}
+
+	// A message the chain refuses comes back typed, with nothing sent.
+	_, err = alice.Broadcast(ctx, &markettypes.MsgCloseOrder{Owner: alice.Address(), OrderId: 999_999})
+	var te *broadcast.TxError
+	if !errors.As(err, &te) || !errors.Is(err, markettypes.ErrOrderNotFound) || te.Codespace != markettypes.ModuleName {
+		t.Fatalf("closing a missing order: %v (%#v), want market ErrOrderNotFound", err, te)
+	}
+	t.Logf("refused: %v", err)
+	if strings.Contains(err.Error(), "rpc error") || strings.Contains(err.Error(), ".go:") {
+		t.Fatalf("error repeats transport noise: %v", err)
+	}
+
+	// Queries: NotFound is typed.
+	if _, err := alice.Order(ctx, 999_999); !chainclient.IsNotFound(err) {
+		t.Fatalf("missing order query: %v, want not found", err)
+	}
+
+	// Twenty transactions submitted back to back share one or two blocks:
+	// the sequence is tracked locally, nobody waits for a block to sign.
+	var wg sync.WaitGroup
+	heights := make([]int64, 20)
+	errs := make([]error, 20)
+	for i := range heights {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := alice.Broadcast(ctx, send(alice, bob, 1))
+			if err == nil {
+				heights[i] = r.Height
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	blocks := map[int64]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
 		}
+		blocks[heights[i]] = true
 	}
-}
+	t.Logf("20 pipelined sends landed in %d block(s)", len(blocks))
+	if len(blocks) > 2 {
+		t.Fatalf("20 pipelined sends took %d blocks: %v", len(blocks), heights)
+	}
 
-func TestIsNotFound(t *testing.T) {
-	nf := &QueryError{Method: "/q", Code: 5, Log: "rpc error: code = NotFound desc = lease 9: not found"}
-	if !IsNotFound(fmt.Errorf("wrapped: %w", nf)) || !errors.Is(nf, ErrNotFound) {
-		t.Fatal("wrapped not-found error not recognized")
+	// The CLI spends alice's next sequence: the client recovers by re-reading
+	// the account, once.
+	d.Tx(t, "bank", "send", "alice", bob, "1uhyp")
+	if _, err := alice.Broadcast(ctx, send(alice, bob, 1)); err != nil {
+		t.Fatalf("after a sequence used elsewhere: %v", err)
 	}
-	if IsNotFound(&QueryError{Log: "internal"}) || IsNotFound(fmt.Errorf("dial tcp: refused")) {
-		t.Fatal("other errors reported as not found")
-	}
-	if !IsNotFound(fmt.Errorf("%w: GET /x: 404", ErrNotFound)) {
-		t.Fatal("REST not-found error not recognized")
-	}
-}
 
-func TestTxResultAttr(t *testing.T) {
-	r := &TxResult{Hash: "H", Events: map[string]map[string]string{"market_order_created": {"order_id": "7", "owner": "x"}}}
-	if n, err := r.Attr("market_order_created", "order_id"); err != nil || n != 7 {
-		t.Fatalf("Attr = %d, %v", n, err)
+	// A key with no account on chain is refused before signing, saying why;
+	// an unknown key is refused when the client is made.
+	d.CLI(t, "keys", "add", "fresh", "--keyring-backend", "test")
+	fresh := client(t, d, "fresh")
+	if _, err := fresh.Broadcast(ctx, send(fresh, bob, 1)); !errors.Is(err, chainclient.ErrNoAccount) {
+		t.Fatalf("unfunded key: %v, want ErrNoAccount", err)
 	}
-	if _, err := r.Attr("market_order_created", "owner"); err == nil {
-		t.Fatal("non-numeric attribute accepted")
+	if _, err := chainclient.New(chainclient.Config{Home: d.Home, Key: "nobody"}); !errors.Is(err, chainclient.ErrKeyNotFound) ||
+		!strings.Contains(err.Error(), "hyphad keys list") {
+		t.Fatalf("unknown key: %v", err)
 	}
-	if _, err := r.Attr("market_bid_placed", "order_id"); err == nil {
-		t.Fatal("missing event accepted")
-	}
-}
 
-func TestNode(t *testing.T) {
-	home := t.TempDir()
-	if got := (&Client{Home: home}).node(); got != DefaultNode {
-		t.Fatalf("node without client.toml = %q, want %q", got, DefaultNode)
+	// Several messages in one transaction, one response each.
+	res, err = alice.Broadcast(ctx, send(alice, bob, 2), send(alice, bob, 3))
+	if err != nil || len(res.Responses) != 2 {
+		t.Fatalf("two sends in one tx: %v, %v", res, err)
 	}
-	if err := os.MkdirAll(filepath.Join(home, "config"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	toml := "# comment\nchain-id = \"hypha-devnet\"\nnode = \"tcp://127.0.0.1:36657\"\n"
-	if err := os.WriteFile(filepath.Join(home, "config", "client.toml"), []byte(toml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got := (&Client{Home: home}).node(); got != "tcp://127.0.0.1:36657" {
-		t.Fatalf("node from client.toml = %q", got)
-	}
-	if got := (&Client{Home: home, Node: "http://n:1"}).node(); got != "http://n:1" {
-		t.Fatalf("explicit node = %q", got)
-	}
-	if got := ClientConfig(home)["chain-id"]; got != "hypha-devnet" {
-		t.Fatalf("chain-id = %q", got)
+
+	// Out of funds: refused in simulation with the bank's code.
+	_, err = alice.Broadcast(ctx, send(alice, bob, 1<<62))
+	if !errors.Is(err, sdkerrors.ErrInsufficientFunds) {
+		t.Fatalf("overspend: %v, want insufficient funds", err)
 	}
 }

@@ -15,35 +15,43 @@ import (
 
 // Market queries and events, for the provider agent and `hyphad deploy`.
 
-const marketQuery = "/hypha.market.v1.Query/"
+func (c *Client) market() types.QueryClient { return types.NewQueryClient(c.conn) }
 
 // Params returns the market params.
 func (c *Client) Params(ctx context.Context) (types.Params, error) {
-	var r types.QueryParamsResponse
-	err := c.Query(ctx, marketQuery+"Params", &types.QueryParamsRequest{}, &r)
-	return r.Params, err
+	r, err := c.market().Params(ctx, &types.QueryParamsRequest{})
+	if err != nil {
+		return types.Params{}, err
+	}
+	return r.Params, nil
 }
 
 // Provider returns the provider registered by owner.
 func (c *Client) Provider(ctx context.Context, owner string) (types.Provider, error) {
-	var r types.QueryProviderResponse
-	err := c.Query(ctx, marketQuery+"Provider", &types.QueryProviderRequest{Owner: owner}, &r)
-	return r.Provider, err
+	r, err := c.market().Provider(ctx, &types.QueryProviderRequest{Owner: owner})
+	if err != nil {
+		return types.Provider{}, err
+	}
+	return r.Provider, nil
 }
 
 // AuditorSignatures returns the auditors' signatures on a provider's
 // attributes, which decide whether it may bid on orders that require them.
 func (c *Client) AuditorSignatures(ctx context.Context, provider string) ([]types.AuditorSignature, error) {
-	var r types.QueryAuditorSignaturesResponse
-	err := c.Query(ctx, marketQuery+"AuditorSignatures", &types.QueryAuditorSignaturesRequest{Provider: provider}, &r)
-	return r.Signatures, err
+	r, err := c.market().AuditorSignatures(ctx, &types.QueryAuditorSignaturesRequest{Provider: provider})
+	if err != nil {
+		return nil, err
+	}
+	return r.Signatures, nil
 }
 
 // Order returns one order.
 func (c *Client) Order(ctx context.Context, id uint64) (types.Order, error) {
-	var r types.QueryOrderResponse
-	err := c.Query(ctx, marketQuery+"Order", &types.QueryOrderRequest{OrderId: id}, &r)
-	return r.Order, err
+	r, err := c.market().Order(ctx, &types.QueryOrderRequest{OrderId: id})
+	if err != nil {
+		return types.Order{}, err
+	}
+	return r.Order, nil
 }
 
 // OpenOrders returns every open order (all pages).
@@ -51,8 +59,8 @@ func (c *Client) OpenOrders(ctx context.Context) ([]types.Order, error) {
 	var out []types.Order
 	req := &types.QueryOrdersRequest{State: types.OrderOpen, Pagination: page(nil)}
 	for {
-		var r types.QueryOrdersResponse
-		if err := c.Query(ctx, marketQuery+"Orders", req, &r); err != nil {
+		r, err := c.market().Orders(ctx, req)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r.Orders...)
@@ -65,25 +73,25 @@ func (c *Client) OpenOrders(ctx context.Context) ([]types.Order, error) {
 
 // Bids returns the open bids on an order.
 func (c *Client) Bids(ctx context.Context, orderID uint64) ([]types.Bid, error) {
-	var r types.QueryBidsResponse
-	err := c.Query(ctx, marketQuery+"Bids", &types.QueryBidsRequest{OrderId: orderID, Pagination: page(nil)}, &r)
-	return r.Bids, err
+	r, err := c.market().Bids(ctx, &types.QueryBidsRequest{OrderId: orderID, Pagination: page(nil)})
+	if err != nil {
+		return nil, err
+	}
+	return r.Bids, nil
 }
 
 // Bid returns the provider's open bid on an order.
 func (c *Client) Bid(ctx context.Context, orderID uint64, provider string) (types.Bid, error) {
-	var r types.QueryBidResponse
-	err := c.Query(ctx, marketQuery+"Bid", &types.QueryBidRequest{OrderId: orderID, Provider: provider}, &r)
-	return r.Bid, err
+	r, err := c.market().Bid(ctx, &types.QueryBidRequest{OrderId: orderID, Provider: provider})
+	if err != nil {
+		return types.Bid{}, err
+	}
+	return r.Bid, nil
 }
 
 // Lease returns a lease with its withdrawable amount and escrow state.
 func (c *Client) Lease(ctx context.Context, id uint64) (*types.QueryLeaseResponse, error) {
-	var r types.QueryLeaseResponse
-	if err := c.Query(ctx, marketQuery+"Lease", &types.QueryLeaseRequest{OrderId: id}, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return c.market().Lease(ctx, &types.QueryLeaseRequest{OrderId: id})
 }
 
 // ActiveLeases returns the provider's active leases (all pages).
@@ -91,8 +99,8 @@ func (c *Client) ActiveLeases(ctx context.Context, provider string) ([]types.Lea
 	var out []types.Lease
 	req := &types.QueryLeasesRequest{Provider: provider, State: types.LeaseActive, Pagination: page(nil)}
 	for {
-		var r types.QueryLeasesResponse
-		if err := c.Query(ctx, marketQuery+"Leases", req, &r); err != nil {
+		r, err := c.market().Leases(ctx, req)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, r.Leases...)
@@ -105,9 +113,11 @@ func (c *Client) ActiveLeases(ctx context.Context, provider string) ([]types.Lea
 
 // Fit returns the providers that could serve spec right now (the bid pre-check).
 func (c *Client) Fit(ctx context.Context, spec types.ResourceSpec, placement []types.Attribute) ([]types.Provider, error) {
-	var r types.QueryOrderFitResponse
-	err := c.Query(ctx, marketQuery+"OrderFit", &types.QueryOrderFitRequest{Resources: spec, Placement: placement, Pagination: page(nil)}, &r)
-	return r.Providers, err
+	r, err := c.market().OrderFit(ctx, &types.QueryOrderFitRequest{Resources: spec, Placement: placement, Pagination: page(nil)})
+	if err != nil {
+		return nil, err
+	}
+	return r.Providers, nil
 }
 
 // SubscribeOrders calls wake (without blocking) every time a transaction
@@ -127,15 +137,15 @@ func (c *Client) SubscribeOrders(ctx context.Context, wake func(), logf func(str
 }
 
 func (c *Client) subscribe(ctx context.Context, wake func()) error {
-	ws, err := rpchttp.New(c.node(), "/websocket")
+	ws, err := rpchttp.New(c.cfg.Node, "/websocket")
 	if err != nil {
-		return fmt.Errorf("websocket client for %s: %w", c.node(), err)
+		return fmt.Errorf("websocket client for %s: %w", c.cfg.Node, err)
 	}
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("connect websocket: %w", err)
 	}
 	defer ws.Stop() //nolint:errcheck
-	orders, err := ws.Subscribe(ctx, "hypha-provider", "tm.event='Tx' AND market_order_created.order_id EXISTS", 16)
+	orders, err := ws.Subscribe(ctx, "hypha-provider", fmt.Sprintf("tm.event='Tx' AND %s.%s EXISTS", types.EventOrderCreated, types.AttrOrderID), 16)
 	if err != nil {
 		return fmt.Errorf("subscribe to order events: %w", err)
 	}

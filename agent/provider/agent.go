@@ -22,14 +22,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	sdkmath "cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
+	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -80,13 +84,10 @@ func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
 			a.devices, a.inv.Gpus = devs, GroupDevices(devs)
 		}
 	}
-	if a.chain, err = chainclient.New("", cfg.Chain.Home, cfg.Chain.Key, cfg.Chain.Node); err != nil {
+	if a.chain, err = chainclient.New(cfg.Chain); err != nil {
 		return nil, err
 	}
-	a.chain.KeyringBackend, a.chain.ChainID = cfg.Chain.KeyringBackend, cfg.Chain.ChainID
-	if a.addr, err = a.chain.Address(ctx); err != nil {
-		return nil, err
-	}
+	a.addr = a.chain.Address()
 	if a.tlsCert, a.fp, err = loadOrCreateCert(cfg.DataDir, cfg.HostURI); err != nil {
 		return nil, err
 	}
@@ -125,6 +126,9 @@ func (a *Agent) Fingerprint() string { return a.fp }
 // returns; a new agent re-adopts them.
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.store.Close()
+	if err := a.chain.WaitReady(ctx); err != nil {
+		return err
+	}
 	var err error
 	if a.params, err = a.chain.Params(ctx); err != nil {
 		return fmt.Errorf("read market params: %w", err)
@@ -188,19 +192,10 @@ func attrString(attrs []types.Attribute) string {
 	return strings.Join(parts, ",")
 }
 
-func (a *Agent) providerArgs() []string {
-	args := []string{"--host-uri", a.cfg.HostURI, "--tls-fingerprint", a.fp,
-		"--cpu", strconv.FormatUint(a.inv.CpuMillis, 10), "--memory", strconv.FormatUint(a.inv.MemoryBytes, 10)}
-	if attrs := a.cfg.AttributeList(); len(attrs) > 0 {
-		args = append(args, "--attributes", attrString(attrs))
-	}
-	for _, s := range a.inv.Storage {
-		args = append(args, "--disk", fmt.Sprintf("class=%s,size=%d", s.Class, s.Bytes))
-	}
-	for _, g := range a.inv.Gpus {
-		args = append(args, "--gpu", fmt.Sprintf("vendor=%s,model=%s,vram=%d,interface=%s,count=%d", g.Vendor, g.Model, g.VramMib, g.Interface, g.Count))
-	}
-	return args
+// registration returns the provider's registration as the config and the
+// running agent describe it.
+func (a *Agent) registration() (hostURI, fingerprint string, attrs []types.Attribute, inv types.Inventory) {
+	return a.cfg.HostURI, a.fp, a.cfg.AttributeList(), a.inv
 }
 
 // ensureProvider registers the provider or updates it when the config changed.
@@ -209,26 +204,36 @@ func (a *Agent) ensureProvider(ctx context.Context) error {
 	if err != nil && !chainclient.IsNotFound(err) {
 		return fmt.Errorf("look up provider %s: %w", a.addr, err)
 	}
+	host, fp, attrs, inv := a.registration()
 	if err != nil {
-		a.log.Printf("registering provider %s with bond %s", a.addr, a.cfg.Bond)
-		_, err := a.chain.Tx(ctx, append([]string{"market", "create-provider", "--bond", a.cfg.Bond}, a.providerArgs()...)...)
+		bond, err := sdk.ParseCoinNormalized(a.cfg.Bond)
+		if err != nil {
+			return fmt.Errorf("provider config bond %q: %w (write it like 1000000000uhyp)", a.cfg.Bond, err)
+		}
+		a.log.Printf("registering provider %s with bond %s", a.addr, bond)
+		res, err := a.chain.Broadcast(ctx, &types.MsgCreateProvider{Owner: a.addr, HostUri: host, TlsFingerprint: fp,
+			Attributes: attrs, Inventory: inv, Bond: bond})
 		if err != nil {
 			return fmt.Errorf("register provider: %w", err)
 		}
+		a.log.Printf("provider %s registered in block %d (tx %s)", a.addr, res.Height, res.Hash)
 		return nil
 	}
-	same := p.HostUri == a.cfg.HostURI && p.TlsFingerprint == a.fp &&
-		attrString(p.Attributes) == attrString(a.cfg.AttributeList()) &&
-		p.Inventory.CpuMillis == a.inv.CpuMillis && p.Inventory.MemoryBytes == a.inv.MemoryBytes &&
-		fmt.Sprint(p.Inventory.Storage) == fmt.Sprint(a.inv.Storage) && fmt.Sprint(p.Inventory.Gpus) == fmt.Sprint(a.inv.Gpus)
+	same := p.HostUri == host && p.TlsFingerprint == fp &&
+		attrString(p.Attributes) == attrString(attrs) &&
+		p.Inventory.CpuMillis == inv.CpuMillis && p.Inventory.MemoryBytes == inv.MemoryBytes &&
+		fmt.Sprint(p.Inventory.Storage) == fmt.Sprint(inv.Storage) && fmt.Sprint(p.Inventory.Gpus) == fmt.Sprint(inv.Gpus)
 	if same {
 		a.log.Printf("provider %s is registered and up to date", a.addr)
 		return nil
 	}
 	a.log.Printf("updating provider %s on chain (host, fingerprint, attributes or inventory changed)", a.addr)
-	if _, err := a.chain.Tx(ctx, append([]string{"market", "update-provider"}, a.providerArgs()...)...); err != nil {
+	res, err := a.chain.Broadcast(ctx, &types.MsgUpdateProvider{Owner: a.addr, HostUri: host, TlsFingerprint: fp,
+		Attributes: attrs, Inventory: inv, AddBond: sdk.Coin{Denom: p.Bond.Denom, Amount: sdkmath.ZeroInt()}})
+	if err != nil {
 		return fmt.Errorf("update provider: %w", err)
 	}
+	a.log.Printf("provider %s updated in block %d (tx %s)", a.addr, res.Height, res.Hash)
 	return nil
 }
 
@@ -290,17 +295,28 @@ func (a *Agent) step(ctx context.Context) {
 		return
 	}
 	active := map[uint64]types.Lease{}
+	var due []leaseMsg
 	for _, l := range leases {
 		active[l.OrderId] = l
-		a.serveLease(ctx, height, l)
+		due = append(due, a.serveLease(height, l)...)
 	}
+	a.sendDue(ctx, height, due)
 	a.activeLeases.Store(int64(len(active)))
 	a.syncRecords(active)
 	a.closeGone(ctx, active)
 	a.bid(ctx, height, active)
 }
 
-func (a *Agent) serveLease(ctx context.Context, height int64, l types.Lease) {
+// leaseMsg is a heartbeat or withdrawal due for one lease.
+type leaseMsg struct {
+	lease uint64
+	msg   sdk.Msg
+	note  string // for the log: e.g. "deadline was 120"
+}
+
+// serveLease records a newly won lease and returns the heartbeat and
+// withdrawal due for it at height.
+func (a *Agent) serveLease(height int64, l types.Lease) []leaseMsg {
 	a.mu.Lock()
 	rec, err := a.store.Lease(l.OrderId)
 	if err == nil && rec == nil {
@@ -318,29 +334,88 @@ func (a *Agent) serveLease(ctx context.Context, height int64, l types.Lease) {
 	a.mu.Unlock()
 	if err != nil {
 		a.log.Printf("lease %d: state: %v", l.OrderId, err)
-		return
+		return nil
 	}
+	var due []leaseMsg
 	if l.HeartbeatDeadline-height <= a.cfg.HeartbeatMargin {
-		if _, err := a.chain.Tx(ctx, "market", "heartbeat", strconv.FormatUint(l.OrderId, 10)); err != nil {
-			a.log.Printf("lease %d: heartbeat: %v", l.OrderId, err)
-		} else {
-			a.log.Printf("lease %d: heartbeat sent (deadline was %d, height %d)", l.OrderId, l.HeartbeatDeadline, height)
-		}
+		due = append(due, leaseMsg{l.OrderId, &types.MsgLeaseHeartbeat{Provider: a.addr, OrderId: l.OrderId},
+			fmt.Sprintf("deadline was %d", l.HeartbeatDeadline)})
 	}
 	if height-rec.LastWithdrawHeight >= a.cfg.WithdrawEvery {
-		res, err := a.chain.Tx(ctx, "market", "withdraw", strconv.FormatUint(l.OrderId, 10))
-		if err != nil {
-			a.log.Printf("lease %d: withdraw: %v", l.OrderId, err)
-			return
+		due = append(due, leaseMsg{l.OrderId, &types.MsgWithdrawLease{Provider: a.addr, OrderId: l.OrderId}, ""})
+	}
+	return due
+}
+
+// maxMsgsPerTx bounds the messages the agent puts in one transaction, well
+// under the chain's per-transaction limit and block gas.
+const maxMsgsPerTx = 50
+
+// sendDue sends every heartbeat and withdrawal due in one transaction (in
+// chunks of maxMsgsPerTx), so N leases cost one block, not N. If a batch is
+// refused (one lease closed meanwhile, say), its messages go one by one, so
+// one bad message does not starve the other leases' heartbeats.
+func (a *Agent) sendDue(ctx context.Context, height int64, due []leaseMsg) {
+	for len(due) > 0 {
+		n := min(len(due), maxMsgsPerTx)
+		batch := due[:n]
+		due = due[n:]
+		msgs := make([]sdk.Msg, n)
+		for i, m := range batch {
+			msgs[i] = m.msg
 		}
-		a.withdrawals.Add(1)
-		a.log.Printf("lease %d: withdrew %s", l.OrderId, res.Events["market_payment_settled"]["provider_amount"])
-		a.mu.Lock()
-		if cur, err := a.store.Lease(l.OrderId); err == nil && cur != nil {
-			cur.LastWithdrawHeight = height
-			_ = a.store.PutLease(cur)
+		res, err := a.chain.Broadcast(ctx, msgs...)
+		if err == nil {
+			a.settled(height, batch, res)
+			continue
 		}
-		a.mu.Unlock()
+		if n == 1 {
+			a.log.Printf("lease %d: %s: %v", batch[0].lease, kind(batch[0].msg), err)
+			continue
+		}
+		a.log.Printf("batch of %d lease messages refused (%v); sending them one by one", n, err)
+		for _, m := range batch {
+			res, err := a.chain.Broadcast(ctx, m.msg)
+			if err != nil {
+				a.log.Printf("lease %d: %s: %v", m.lease, kind(m.msg), err)
+				continue
+			}
+			a.settled(height, []leaseMsg{m}, res)
+		}
+	}
+}
+
+func kind(m sdk.Msg) string {
+	if _, ok := m.(*types.MsgWithdrawLease); ok {
+		return "withdraw"
+	}
+	return "heartbeat"
+}
+
+// settled logs what an included batch did and records the withdrawals.
+func (a *Agent) settled(height int64, batch []leaseMsg, res *broadcast.Result) {
+	for i, m := range batch {
+		switch msg := m.msg.(type) {
+		case *types.MsgLeaseHeartbeat:
+			next := ""
+			if r, err := broadcast.Response[*types.MsgLeaseHeartbeatResponse](res, i); err == nil {
+				next = fmt.Sprintf(", next deadline %d", r.NextDeadline)
+			}
+			a.log.Printf("lease %d: heartbeat in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
+		case *types.MsgWithdrawLease:
+			a.withdrawals.Add(1)
+			paid := "?"
+			if r, err := broadcast.Response[*types.MsgWithdrawLeaseResponse](res, i); err == nil {
+				paid = r.ProviderAmount.String()
+			}
+			a.log.Printf("lease %d: withdrew %s in block %d", msg.OrderId, paid, res.Height)
+			a.mu.Lock()
+			if cur, err := a.store.Lease(msg.OrderId); err == nil && cur != nil {
+				cur.LastWithdrawHeight = height
+				_ = a.store.PutLease(cur)
+			}
+			a.mu.Unlock()
+		}
 	}
 }
 
@@ -532,8 +607,9 @@ func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.L
 			_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Height: height, State: "skipped"})
 			continue
 		}
-		amount := fmt.Sprintf("%d%s", price, a.cfg.Pricing.Denom)
-		if _, err := a.chain.Tx(ctx, "market", "bid", strconv.FormatUint(o.Id, 10), amount); err != nil {
+		bidPrice := sdk.NewCoin(a.cfg.Pricing.Denom, sdkmath.NewIntFromUint64(price))
+		amount := bidPrice.String()
+		if _, err := a.chain.Broadcast(ctx, &types.MsgCreateBid{Provider: a.addr, OrderId: o.Id, Price: bidPrice}); err != nil {
 			a.log.Printf("order %d: bid: %v; retrying in %s", o.Id, err, retryDelay)
 			a.retryAt[o.Id] = time.Now().Add(retryDelay)
 			continue

@@ -25,6 +25,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/x/market/client/cli"
 	"github.com/hypha-network/hypha/x/market/types"
@@ -32,16 +33,8 @@ import (
 
 // Config is the provider agent's configuration file (see docs/provider.md).
 type Config struct {
-	Chain struct {
-		// Node is the CometBFT RPC URL.
-		Node string `yaml:"node"`
-		// Home is the hyphad home with the keyring and client.toml.
-		Home string `yaml:"home"`
-		// Key is the keyring entry that owns the provider.
-		Key            string `yaml:"key"`
-		KeyringBackend string `yaml:"keyring_backend"`
-		ChainID        string `yaml:"chain_id"`
-	} `yaml:"chain"`
+	// Chain is the connection shared by every agent; its key owns the provider.
+	Chain chainclient.Config `yaml:"chain"`
 	// Listen is the address of the HTTPS lease API.
 	Listen string `yaml:"listen"`
 	// HostURI is what tenants dial (registered on chain); default https://<listen>.
@@ -161,11 +154,8 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 func (c *Config) fill() error {
-	if c.Chain.Node == "" {
-		c.Chain.Node = "http://127.0.0.1:26657"
-	}
-	if c.Chain.Key == "" {
-		return errors.New("provider config: chain.key (the provider's key name) is required")
+	if err := c.Chain.Validate(); err != nil {
+		return fmt.Errorf("provider %w", err)
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8443"

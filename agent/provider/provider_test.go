@@ -65,9 +65,10 @@ pricing: {cpu_per_core: 10}
 		t.Fatalf("attributes = %s", a)
 	}
 	for bad, want := range map[string]string{
-		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}\nruntime: kubernetes": "unknown",
-		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 0, memory: 1Gi}":                      "inventory.cpu",
-		"chain: {}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}":                            "chain.key",
+		"chain: {home: /h, key: k}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}\nruntime: kubernetes": "unknown",
+		"chain: {home: /h, key: k}\ndata_dir: d\ninventory: {cpu: 0, memory: 1Gi}":                      "inventory.cpu",
+		"chain: {home: /h}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}":                              "key is required",
+		"chain: {key: k}\ndata_dir: d\ninventory: {cpu: 1, memory: 1Gi}":                                "home is required",
 		"chain: {key: k}\nbogus: 1": "bogus",
 	} {
 		write(bad)

@@ -444,7 +444,7 @@ func (a *Agent) getLogs(_ context.Context, rec *LeaseRecord, _ types.Lease, _ []
 
 func (a *Agent) postClose(ctx context.Context, rec *LeaseRecord, lease types.Lease, _ []byte, _ *http.Request) (any, error) {
 	if lease.State == types.LeaseActive {
-		_, err := a.chain.Tx(ctx, "market", "close-lease", strconv.FormatUint(lease.OrderId, 10), "--reason", "closed by the tenant through the lease API")
+		_, err := a.chain.Broadcast(ctx, &types.MsgCloseLease{Sender: a.addr, OrderId: lease.OrderId, Reason: "closed by the tenant through the lease API"})
 		if err != nil {
 			return nil, errorf(http.StatusBadGateway, "close lease %d on chain: %v", lease.OrderId, err)
 		}

@@ -7,67 +7,34 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
 )
 
-// Chain is the chain connection every agent config embeds.
+// Chain is the chain connection every subnet agent config embeds: the
+// agents' shared connection settings plus the subnet worked on.
 type Chain struct {
-	// Home is the hyphad home with the keyring and client.toml (e.g. ~/.hypha-devnet).
-	Home string `yaml:"home"`
-	// KeyringBackend is the keyring backend (default "test", as on a devnet).
-	KeyringBackend string `yaml:"keyring_backend"`
-	// Key names the agent's account key (its hotkey) in the keyring.
-	Key string `yaml:"key"`
-	// API is the node's REST endpoint (default http://127.0.0.1:1317).
-	API string `yaml:"api"`
-	// Node optionally overrides the CometBFT RPC address for transactions (and
-	// for waiting until they are in a block); empty means client.toml's.
-	Node string `yaml:"node"`
+	chainclient.Config `yaml:",inline"`
 	// Netuid is the subnet the agent works on.
 	Netuid uint32 `yaml:"netuid"`
 }
 
 // Validate checks the fields and fills defaults.
 func (c *Chain) Validate() error {
-	if c.Home == "" {
-		return errors.New("config: home is required (the hyphad home holding the keyring)")
-	}
-	c.Home = ExpandHome(c.Home)
-	if c.Key == "" {
-		return errors.New("config: key is required (the keyring name of the agent's hotkey)")
+	if err := c.Config.Validate(); err != nil {
+		return err
 	}
 	if c.Netuid == 0 {
 		return errors.New("config: netuid is required (see `hyphad q subnet subnets`)")
-	}
-	if c.KeyringBackend == "" {
-		c.KeyringBackend = "test"
-	}
-	if c.API == "" {
-		c.API = "http://127.0.0.1:1317"
 	}
 	return nil
 }
 
 // Client returns a chain client for the connection that signs with the
 // agent's key.
-func (c *Chain) Client() *chainclient.Client {
-	return &chainclient.Client{API: c.API, Home: c.Home, Node: c.Node, KeyringBackend: c.KeyringBackend, From: c.Key}
-}
-
-// ExpandHome replaces a leading ~/ with the user's home directory.
-func ExpandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if h, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(h, p[1:])
-		}
-	}
-	return p
-}
+func (c *Chain) Client() (*chainclient.Client, error) { return chainclient.New(c.Config) }
 
 // LoadYAML decodes a YAML config file strictly (unknown fields are errors).
 func LoadYAML(path string, out any) error {

@@ -14,15 +14,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cosmos/cosmos-sdk/codec"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
-	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
-	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -78,36 +75,14 @@ func newSession(cmd *cobra.Command) (*session, error) {
 	if from == "" {
 		return nil, errors.New("--from is required: the key that owns the deployment")
 	}
-	conf := chainclient.ClientConfig(home)
-	if node == "" {
-		node = conf["node"]
-	}
-	if node == "" {
-		node = "tcp://127.0.0.1:26657"
-	}
-	if backend == "" {
-		backend = conf["keyring-backend"]
-	}
-	if backend == "" {
-		backend = keyring.BackendTest
-	}
-	if chainID == "" {
-		chainID = conf["chain-id"]
-	}
-	reg := codectypes.NewInterfaceRegistry()
-	cryptocodec.RegisterInterfaces(reg)
-	kr, err := keyring.New(sdk.KeyringServiceName(), backend, home, cmd.InOrStdin(), codec.NewProtoCodec(reg))
-	if err != nil {
-		return nil, fmt.Errorf("open keyring in %s: %w", home, err)
-	}
-	if _, err := kr.Key(from); err != nil {
-		return nil, fmt.Errorf("key %q not found in %s (list keys with `hyphad keys list --home %s`): %w", from, home, home, err)
-	}
-	c, err := chainclient.New("", home, from, node)
+	c, err := chainclient.New(chainclient.Config{Home: home, Key: from, Node: node, KeyringBackend: backend, ChainID: chainID})
 	if err != nil {
 		return nil, err
 	}
-	c.KeyringBackend, c.ChainID = backend, chainID
+	kr, err := auth.OpenKeyring(home, c.Config().KeyringBackend)
+	if err != nil {
+		return nil, err
+	}
 	signer, err := auth.NewKeyringSigner(kr, from)
 	if err != nil {
 		return nil, err
@@ -135,45 +110,25 @@ func (s *session) leaseClient(ctx context.Context, id uint64) (*Client, *types.Q
 	return NewClient(p.HostUri, p.TlsFingerprint, s.signer), l, p, nil
 }
 
-func orderArgs(m *Manifest, deposit string) ([]string, error) {
+func orderMsg(m *Manifest, owner, deposit string) (*types.MsgCreateOrder, error) {
 	spec, err := m.Resources()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"market", "create-order", "--cpu", strconv.FormatUint(spec.CpuMillis, 10),
-		"--memory", strconv.FormatUint(spec.MemoryBytes, 10), "--max-price", m.Pricing.MaxPrice, "--deposit", deposit}
-	if spec.StorageBytes > 0 {
-		args = append(args, "--storage-size", strconv.FormatUint(spec.StorageBytes, 10), "--storage-class", spec.StorageClass)
+	price, err := m.MaxPrice()
+	if err != nil {
+		return nil, err
 	}
-	if g := spec.Gpu; g.Count > 0 {
-		args = append(args, "--gpu-count", strconv.FormatUint(uint64(g.Count), 10), "--gpu-min-vram", strconv.FormatUint(g.MinVramMib, 10))
-		for flag, v := range map[string]string{"--gpu-vendor": g.Vendor, "--gpu-model": g.Model, "--gpu-interface": g.Interface} {
-			if v != "" {
-				args = append(args, flag, v)
-			}
-		}
+	dep, err := sdk.ParseCoinNormalized(deposit)
+	if err != nil {
+		return nil, fmt.Errorf("--deposit %q: %w (write it like 10000000uhyp)", deposit, err)
 	}
-	if len(spec.Ports) > 0 {
-		ps := make([]string, len(spec.Ports))
-		for i, p := range spec.Ports {
-			ps[i] = strconv.FormatUint(uint64(p), 10)
-		}
-		args = append(args, "--ports", strings.Join(ps, ","))
+	msg := &types.MsgCreateOrder{Owner: owner, Resources: spec, Placement: m.PlacementAttributes(),
+		RequiredAuditors: m.Placement.Auditors, MaxPricePerBlock: price, Deposit: dep, BidWindow: m.Pricing.BidWindow}
+	if err := msg.ValidateBasic(); err != nil {
+		return nil, err
 	}
-	if attrs := m.PlacementAttributes(); len(attrs) > 0 {
-		kv := make([]string, len(attrs))
-		for i, a := range attrs {
-			kv[i] = a.Key + "=" + a.Value
-		}
-		args = append(args, "--placement", strings.Join(kv, ","))
-	}
-	if len(m.Placement.Auditors) > 0 {
-		args = append(args, "--auditors", strings.Join(m.Placement.Auditors, ","))
-	}
-	if m.Pricing.BidWindow > 0 {
-		args = append(args, "--bid-window", strconv.FormatInt(m.Pricing.BidWindow, 10))
-	}
-	return args, nil
+	return msg, nil
 }
 
 // DeployCommand returns `hyphad deploy app.yaml --deposit …` and its lease
@@ -245,20 +200,20 @@ func runDeploy(cmd *cobra.Command, args []string) error {
 	if len(fit) == 0 {
 		s.progress("      warning: no provider fits now; the order stays open until one does or it expires")
 	}
-	oargs, err := orderArgs(m, deposit)
+	msg, err := orderMsg(m, s.chain.Address(), deposit)
 	if err != nil {
 		return err
 	}
-	res, err := s.chain.Tx(ctx, oargs...)
+	res, err := s.chain.Broadcast(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("create order: %w", err)
 	}
-	id, err := res.Attr("market_order_created", "order_id")
+	created, err := broadcast.Response[*types.MsgCreateOrderResponse](res, 0)
 	if err != nil {
 		return err
 	}
-	auctionEnd, _ := res.Attr("market_order_created", "auction_end")
-	s.progress("[2/5] order %d created in block %d; auction closes at block %d", id, res.Height, auctionEnd)
+	id := created.OrderId
+	s.progress("[2/5] order %d created in block %d (tx %s); auction closes at block %d", id, res.Height, res.Hash, created.AuctionEnd)
 
 	deadline := time.Now().Add(timeout)
 	lastBids := -1
@@ -475,11 +430,19 @@ func leaseLogsCmd() *cobra.Command {
 }
 
 func leaseCloseCmd() *cobra.Command {
-	return leaseCmd("close", "Ask the provider to stop the lease's workloads and close the lease on chain",
+	return leaseCmd("close", "Close the lease on chain (the rest of the escrow comes back) and have the provider stop its workloads",
 		func(ctx context.Context, s *session, lc *Client, id uint64, _ *cobra.Command) error {
+			res, err := s.chain.Broadcast(ctx, &types.MsgCloseLease{Sender: s.chain.Address(), OrderId: id, Reason: "closed by the tenant"})
+			if err != nil {
+				return fmt.Errorf("close lease %d: %w", id, err)
+			}
+			fmt.Fprintf(s.out, "lease %d closed in block %d (tx %s)\n", id, res.Height, res.Hash)
+			// The provider stops a closed lease on its next poll; asking it
+			// now stops the workloads at once and shows their final status.
 			bz, err := lc.Do(ctx, "POST", fmt.Sprintf("/lease/%d/close", id), nil)
 			if err != nil {
-				return fmt.Errorf("%w; you can also close it yourself with `hyphad tx market close-order %d`", err, id)
+				s.progress("the provider did not answer (%v); it stops the workloads when it sees the lease closed", err)
+				return nil
 			}
 			var st Status
 			if err := json.Unmarshal(bz, &st); err != nil {

@@ -8,27 +8,26 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
 	"github.com/hypha-network/hypha/agent/subnet/gateway"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 	"github.com/hypha-network/hypha/agent/subnet/validator"
 	examples "github.com/hypha-network/hypha/examples/ml"
+	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/ml/train"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 )
 
 const (
@@ -57,8 +56,8 @@ type Options struct {
 	// Home is the devnet home (keyring, client config); the demo keeps its
 	// models and logs in Home/demo.
 	Home string
-	// API is the devnet's REST endpoint.
-	API string
+	// Node is the devnet's CometBFT RPC address.
+	Node string
 	// GatewayPort is the gateway's port on 127.0.0.1; miners listen on the
 	// three ports after it.
 	GatewayPort int
@@ -81,7 +80,16 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	client := &chainclient.Client{API: o.API, Home: o.Home, KeyringBackend: "test"}
+	conn := func(key string) chainclient.Config {
+		return chainclient.Config{Home: o.Home, KeyringBackend: "test", Key: key, Node: o.Node}
+	}
+	client, err := chainclient.New(conn(Owner))
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if err := client.WaitReady(ctx); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	netuid, err := ensureSubnet(ctx, client, o.Out)
 	if err != nil {
 		return err
@@ -94,12 +102,13 @@ func Run(ctx context.Context, o Options) error {
 	defer logf.Close()
 	log := slog.New(slog.NewTextHandler(logf, nil))
 	chain := func(key string) subnet.Chain {
-		return subnet.Chain{Home: o.Home, KeyringBackend: "test", Key: key, API: o.API, Netuid: netuid}
+		return subnet.Chain{Config: conn(key), Netuid: netuid}
 	}
-	gatewayAddr, err := keyAddress(ctx, client, Gateway)
+	gw, err := client.As(Gateway)
 	if err != nil {
-		return err
+		return fmt.Errorf("demo: %w", err)
 	}
+	gatewayAddr := gw.Address()
 
 	g, ctx := errgroup.WithContext(ctx)
 	for i, m := range Miners {
@@ -172,39 +181,48 @@ func trainModel(dir, spec string, steps uint64, out io.Writer) (string, error) {
 }
 
 // ensureSubnet returns the demo subnet's netuid, creating the subnet and
-// registering and staking its validator if that was not done yet.
+// registering and staking its validator if that was not done yet. c signs as
+// the subnet owner.
 func ensureSubnet(ctx context.Context, c *chainclient.Client, out io.Writer) (uint32, error) {
-	netuid, err := findSubnet(ctx, c.API)
+	netuid, err := findSubnet(ctx, c)
 	if err != nil {
 		return 0, err
 	}
 	if netuid == 0 {
 		fmt.Fprintf(out, "Demo: creating subnet %s\n", SubnetName)
-		if _, err := c.As(Owner).Tx(ctx, "subnet", "create-subnet", SubnetName, "--max-lock", "1000000000000",
-			"--tempo", strconv.Itoa(Tempo), "--weights-rate-limit", "0", "--immunity-period", "1000"); err != nil {
+		params, err := c.SubnetParams(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("demo: subnet params: %w", err)
+		}
+		hp := params.DefaultHyperparams
+		hp.Tempo, hp.WeightsRateLimit, hp.ImmunityPeriod = Tempo, 0, 1000
+		res, err := c.Broadcast(ctx, &subnettypes.MsgCreateSubnet{Owner: c.Address(), Name: SubnetName,
+			MaxLock: 1_000_000_000_000, Hyperparams: &hp})
+		if err != nil {
 			return 0, fmt.Errorf("demo: create subnet: %w", err)
 		}
-		if netuid, err = findSubnet(ctx, c.API); err != nil || netuid == 0 {
-			return 0, fmt.Errorf("demo: subnet %s not found after creation: %v", SubnetName, err)
+		created, err := broadcast.Response[*subnettypes.MsgCreateSubnetResponse](res, 0)
+		if err != nil {
+			return 0, fmt.Errorf("demo: create subnet: %w", err)
 		}
+		netuid = created.Netuid
 	}
-	id := strconv.FormatUint(uint64(netuid), 10)
-	bob, err := keyAddress(ctx, c, Validator)
+	v, err := c.As(Validator)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("demo: %w", err)
 	}
-	n, err := c.FindNeuron(ctx, netuid, bob)
+	n, err := c.FindNeuron(ctx, netuid, v.Address())
 	if errors.Is(err, chainclient.ErrNotFound) {
-		if _, err := c.As(Validator).Tx(ctx, "subnet", "register", id, "--max-burn", "100000000"); err != nil {
+		if _, err := v.Broadcast(ctx, &subnettypes.MsgRegister{Hotkey: v.Address(), Netuid: netuid, MaxBurn: 100_000_000}); err != nil {
 			return 0, fmt.Errorf("demo: register validator: %w", err)
 		}
-		n, err = c.FindNeuron(ctx, netuid, bob)
+		n, err = c.FindNeuron(ctx, netuid, v.Address())
 	}
 	if err != nil {
 		return 0, fmt.Errorf("demo: validator neuron: %w", err)
 	}
-	if uint64(n.Stake) == 0 {
-		if _, err := c.As(Owner).Tx(ctx, "subnet", "add-stake", id, bob, strconv.Itoa(ValidatorStake)+"uhyp"); err != nil {
+	if n.Stake == 0 {
+		if _, err := c.Broadcast(ctx, &subnettypes.MsgAddStake{Staker: c.Address(), Netuid: netuid, Hotkey: v.Address(), Amount: ValidatorStake}); err != nil {
 			return 0, fmt.Errorf("demo: stake on validator: %w", err)
 		}
 	}
@@ -212,46 +230,15 @@ func ensureSubnet(ctx context.Context, c *chainclient.Client, out io.Writer) (ui
 }
 
 // findSubnet returns the netuid of the demo subnet, or 0 if there is none.
-func findSubnet(ctx context.Context, api string) (uint32, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/hypha/subnet/v1/subnets?pagination.limit=1000", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
+func findSubnet(ctx context.Context, c *chainclient.Client) (uint32, error) {
+	subnets, err := c.Subnets(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("demo: list subnets: %w", err)
 	}
-	defer resp.Body.Close()
-	var res struct {
-		Subnets []struct {
-			Netuid chainclient.Uint `json:"netuid"`
-			Name   string           `json:"name"`
-		} `json:"subnets"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return 0, fmt.Errorf("demo: list subnets: %w", err)
-	}
-	for _, s := range res.Subnets {
+	for _, s := range subnets {
 		if s.Name == SubnetName {
-			return uint32(s.Netuid), nil
+			return s.Netuid, nil
 		}
 	}
 	return 0, nil
-}
-
-// keyAddress returns the address of a key in the devnet keyring.
-func keyAddress(_ context.Context, c *chainclient.Client, name string) (string, error) {
-	kr, err := auth.OpenKeyring(c.Home, "test")
-	if err != nil {
-		return "", err
-	}
-	rec, err := kr.Key(name)
-	if err != nil {
-		return "", fmt.Errorf("demo: key %s: %w", name, err)
-	}
-	addr, err := rec.GetAddress()
-	if err != nil {
-		return "", fmt.Errorf("demo: key %s: %w", name, err)
-	}
-	return addr.String(), nil
 }

@@ -178,7 +178,7 @@ func TestSubnetAgents(t *testing.T) {
 	mustTx(t, d, "subnet", "register", netuid, "--max-burn", "100000000", "--axon", "http://"+hl.Addr().String(), "--from", "validator")
 
 	dir := t.TempDir()
-	api := fmt.Sprintf("http://127.0.0.1:%d", d.Ports.API)
+	node := d.RPCURL()
 	gatewayAddr := d.Address(t, "alice")
 	miners := []struct {
 		key   string
@@ -199,7 +199,7 @@ func TestSubnetAgents(t *testing.T) {
 		listen := netutil.FreeAddr(t)
 		cfg := agentWriteFile(t, filepath.Join(dir, m.key+".yaml"), fmt.Sprintf(`home: %s
 key: %s
-api: %s
+node: %s
 netuid: %s
 task: classify
 model: %s
@@ -208,7 +208,7 @@ max_concurrent: 4
 request_timeout: 5s
 refresh: 1s
 gateways: [%s]
-`, d.Home, m.key, api, netuid, ckpt, listen, gatewayAddr))
+`, d.Home, m.key, node, netuid, ckpt, listen, gatewayAddr))
 		ms = append(ms, &minerInfo{key: m.key, ckpt: ckpt, axon: "http://" + listen, acc: acc,
 			proc: startAgent(t, d, "miner-"+m.key, "miner", cfg), hotkey: d.Address(t, m.key)})
 		t.Logf("miner %s: %d steps, held-out accuracy %.3f", m.key, m.steps, acc)
@@ -228,7 +228,7 @@ gateways: [%s]
 	}
 	nu, _ := strconv.ParseUint(netuid, 10, 32)
 	turncoat := &turncoatModel{good: good, classes: 10}
-	turncoatAxon := startTurncoat(t, api, uint32(nu), turncoat)
+	turncoatAxon := startTurncoat(t, d, uint32(nu), turncoat)
 	mustTx(t, d, "subnet", "register", netuid, "--max-burn", "100000000", "--axon", turncoatAxon, "--from", "dave")
 
 	// Wait until every miner registered itself and serves.
@@ -272,7 +272,7 @@ gateways: [%s]
 
 	validatorCfg := agentWriteFile(t, filepath.Join(dir, "validator.yaml"), fmt.Sprintf(`home: %s
 key: bob
-api: %s
+node: %s
 netuid: %s
 task: classify
 data: %s
@@ -280,7 +280,7 @@ samples: 64
 interval: 1s
 timeout: 3s
 alpha: 0.5
-`, d.Home, api, netuid, spec))
+`, d.Home, node, netuid, spec))
 	vproc := startAgent(t, d, "validator", "validator", validatorCfg)
 	start := d.Height(t)
 
@@ -347,13 +347,13 @@ alpha: 0.5
 	gwListen := netutil.FreeAddr(t)
 	gwCfg := agentWriteFile(t, filepath.Join(dir, "gateway.yaml"), fmt.Sprintf(`home: %s
 key: alice
-api: %s
+node: %s
 netuid: %s
 listen: %s
 top_k: 2
 timeout: 3s
 refresh: 1s
-`, d.Home, api, netuid, gwListen))
+`, d.Home, node, netuid, gwListen))
 	startAgent(t, d, "gateway", "gateway", gwCfg)
 	agentWaitHTTP(t, "http://"+gwListen+"/healthz", 60*time.Second)
 	query := fmt.Sprintf(`{"inputs":[[%s]]}`, strings.TrimSuffix(strings.Repeat("8,", 64), ","))
@@ -418,10 +418,14 @@ func (m *turncoatModel) Answer(req json.RawMessage) (json.RawMessage, error) {
 
 // startTurncoat serves a turncoatModel with the miner package's server (real
 // authentication against the chain) and returns its axon.
-func startTurncoat(t *testing.T, api string, netuid uint32, m *turncoatModel) string {
+func startTurncoat(t *testing.T, d *e2e.Devnet, netuid uint32, m *turncoatModel) string {
 	t.Helper()
 	cfg := miner.Config{Chain: subnet.Chain{Netuid: netuid}, MaxConcurrent: 4, RequestTimeout: 5 * time.Second, MinValidatorStake: 1}
-	srv := miner.NewServer(cfg, m, &chainclient.Client{API: api}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	chain, err := chainclient.New(chainclient.Config{Home: d.Home, Key: "alice", Node: d.RPCURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := miner.NewServer(cfg, m, chain, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for ctx.Err() == nil {

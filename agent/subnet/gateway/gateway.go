@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
 	"net"
@@ -32,7 +33,6 @@ import (
 	"time"
 
 	"github.com/hypha-network/hypha/agent/auth"
-	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
 	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
@@ -84,7 +84,7 @@ type Querier interface {
 
 // MetagraphSource reads a subnet's metagraph.
 type MetagraphSource interface {
-	Metagraph(ctx context.Context, netuid uint32) (*chainclient.Metagraph, error)
+	Metagraph(ctx context.Context, netuid uint32) (*subnettypes.QueryMetagraphResponse, error)
 }
 
 // Gateway routes queries for one subnet.
@@ -98,7 +98,7 @@ type Gateway struct {
 	log     *slog.Logger
 
 	mu     sync.RWMutex
-	ranked []chainclient.Neuron
+	ranked []subnettypes.NeuronInfo
 }
 
 // New returns a gateway for a validated config; self is its own hotkey.
@@ -113,8 +113,8 @@ func New(cfg Config, self string, chain MetagraphSource, q Querier, log *slog.Lo
 
 // Rank orders miners by incentive (highest first), ties by lower uid,
 // leaving out neurons without an http(s) axon and self.
-func Rank(neurons []chainclient.Neuron, self string) []chainclient.Neuron {
-	var out []chainclient.Neuron
+func Rank(neurons []subnettypes.NeuronInfo, self string) []subnettypes.NeuronInfo {
+	var out []subnettypes.NeuronInfo
 	for _, n := range neurons {
 		if n.Hotkey == self || !(strings.HasPrefix(n.Axon, "http://") || strings.HasPrefix(n.Axon, "https://")) {
 			continue
@@ -122,10 +122,10 @@ func Rank(neurons []chainclient.Neuron, self string) []chainclient.Neuron {
 		out = append(out, n)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Incentive != out[j].Incentive {
-			return out[i].Incentive > out[j].Incentive
+		if out[i].IncentiveFixed != out[j].IncentiveFixed {
+			return out[i].IncentiveFixed > out[j].IncentiveFixed
 		}
-		return out[i].UID < out[j].UID
+		return out[i].Uid < out[j].Uid
 	})
 	return out
 }
@@ -143,7 +143,7 @@ func (g *Gateway) Refresh(ctx context.Context) error {
 	return nil
 }
 
-func (g *Gateway) ranking() []chainclient.Neuron {
+func (g *Gateway) ranking() []subnettypes.NeuronInfo {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	return g.ranked
@@ -172,7 +172,7 @@ func (g *Gateway) fail(w http.ResponseWriter, code int, msg string) {
 
 // Answer is the gateway's routing result.
 type Answer struct {
-	Miner chainclient.Neuron
+	Miner subnettypes.NeuronInfo
 	Body  json.RawMessage
 	// Rank is the chosen miner's 0-based position in the ranking.
 	Rank int
@@ -205,10 +205,10 @@ func (g *Gateway) Route(ctx context.Context, request []byte) (Answer, error) {
 		}
 		for i, n := range batch {
 			r := <-chans[i]
-			uid := strconv.Itoa(int(n.UID))
+			uid := strconv.Itoa(int(n.Uid))
 			if r.err != nil {
 				g.metrics.Add("hypha_gateway_miner_calls_total", 1, "uid", uid, "outcome", "error")
-				errs = append(errs, fmt.Sprintf("uid %d: %v", n.UID, r.err))
+				errs = append(errs, fmt.Sprintf("uid %d: %v", n.Uid, r.err))
 				continue
 			}
 			g.metrics.Add("hypha_gateway_miner_calls_total", 1, "uid", uid, "outcome", "ok")
@@ -243,7 +243,7 @@ func (g *Gateway) serveQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	g.metrics.Add("hypha_gateway_requests_total", 1, "code", "200")
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Hypha-Miner-Uid", strconv.Itoa(int(ans.Miner.UID)))
+	w.Header().Set("Hypha-Miner-Uid", strconv.Itoa(int(ans.Miner.Uid)))
 	w.Header().Set("Hypha-Miner-Hotkey", ans.Miner.Hotkey)
 	_, _ = w.Write(ans.Body)
 }
@@ -261,7 +261,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	g := New(cfg, signer.Bech32(), cfg.Client(), &miner.Caller{Signer: signer, HTTP: &http.Client{}}, log)
+	client, err := cfg.Client()
+	if err != nil {
+		return err
+	}
+	if err := client.WaitReady(ctx); err != nil {
+		return err
+	}
+	g := New(cfg, signer.Bech32(), client, &miner.Caller{Signer: signer, HTTP: &http.Client{}}, log)
 	if err := g.Refresh(ctx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,13 +13,13 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hypha-network/hypha/agent/chainclient"
 )
 
-type fakeChain struct{ mg chainclient.Metagraph }
+type fakeChain struct {
+	mg subnettypes.QueryMetagraphResponse
+}
 
-func (f *fakeChain) Metagraph(context.Context, uint32) (*chainclient.Metagraph, error) {
+func (f *fakeChain) Metagraph(context.Context, uint32) (*subnettypes.QueryMetagraphResponse, error) {
 	return &f.mg, nil
 }
 
@@ -44,17 +45,17 @@ func (f *fakeMiners) Query(ctx context.Context, axon string, _ []byte) (json.Raw
 }
 
 func TestRank(t *testing.T) {
-	ns := []chainclient.Neuron{
-		{UID: 0, Hotkey: "gw", Axon: "http://gw", Incentive: 0.9},
-		{UID: 1, Axon: "http://a", Incentive: 0.1},
-		{UID: 2, Axon: "http://b", Incentive: 0.5},
-		{UID: 3, Axon: "http://c", Incentive: 0.1},
-		{UID: 4, Axon: "", Incentive: 0.9},
+	ns := []subnettypes.NeuronInfo{
+		{Uid: 0, Hotkey: "gw", Axon: "http://gw", IncentiveFixed: 9 << 58},
+		{Uid: 1, Axon: "http://a", IncentiveFixed: 1 << 58},
+		{Uid: 2, Axon: "http://b", IncentiveFixed: 5 << 58},
+		{Uid: 3, Axon: "http://c", IncentiveFixed: 1 << 58},
+		{Uid: 4, Axon: "", IncentiveFixed: 9 << 58},
 	}
 	got := Rank(ns, "gw")
 	var uids []uint32
 	for _, n := range got {
-		uids = append(uids, n.UID)
+		uids = append(uids, n.Uid)
 	}
 	if len(uids) != 3 || uids[0] != 2 || uids[1] != 1 || uids[2] != 3 {
 		t.Fatalf("ranking %v, want [2 1 3]", uids)
@@ -62,10 +63,10 @@ func TestRank(t *testing.T) {
 }
 
 func TestRouteFallback(t *testing.T) {
-	chain := &fakeChain{mg: chainclient.Metagraph{Neurons: []chainclient.Neuron{
-		{UID: 1, Hotkey: "h1", Axon: "http://best", Incentive: 0.6},
-		{UID: 2, Hotkey: "h2", Axon: "http://second", Incentive: 0.3},
-		{UID: 3, Hotkey: "h3", Axon: "http://third", Incentive: 0.1},
+	chain := &fakeChain{mg: subnettypes.QueryMetagraphResponse{Neurons: []subnettypes.NeuronInfo{
+		{Uid: 1, Hotkey: "h1", Axon: "http://best", IncentiveFixed: 6 << 58},
+		{Uid: 2, Hotkey: "h2", Axon: "http://second", IncentiveFixed: 3 << 58},
+		{Uid: 3, Hotkey: "h3", Axon: "http://third", IncentiveFixed: 1 << 58},
 	}}}
 	miners := &fakeMiners{down: map[string]bool{}}
 	g := New(Config{TopK: 2, Timeout: 200 * time.Millisecond, MaxConcurrent: 4, Listen: "x"}, "gw", chain, miners, slog.New(slog.NewTextHandler(io.Discard, nil)))

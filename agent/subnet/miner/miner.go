@@ -31,6 +31,8 @@ import (
 	"github.com/hypha-network/hypha/agent/subnet"
 	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/task"
+	"github.com/hypha-network/hypha/client/broadcast"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 )
 
 // Config is a miner's YAML config.
@@ -72,7 +74,7 @@ func (c *Config) Validate() error {
 	if c.Model == "" {
 		return errors.New("miner config: model is required (a checkpoint directory from `hyphad ml train`)")
 	}
-	c.Model = subnet.ExpandHome(c.Model)
+	c.Model = chainclient.ExpandHome(c.Model)
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8091"
 	}
@@ -104,7 +106,7 @@ func (c *Config) Validate() error {
 
 // MetagraphSource reads a subnet's metagraph.
 type MetagraphSource interface {
-	Metagraph(ctx context.Context, netuid uint32) (*chainclient.Metagraph, error)
+	Metagraph(ctx context.Context, netuid uint32) (*subnettypes.QueryMetagraphResponse, error)
 }
 
 // Server answers authenticated queries with a model.
@@ -157,7 +159,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 		allowed[g] = "gateway"
 	}
 	for _, n := range mg.Neurons {
-		if !n.ValidatorPermit || uint64(n.Stake) < s.cfg.MinValidatorStake {
+		if !n.ValidatorPermit || n.Stake < s.cfg.MinValidatorStake {
 			continue
 		}
 		if _, raw, err := bech32.DecodeAndConvert(n.Hotkey); err == nil {
@@ -247,13 +249,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 
 // Register makes sure the hotkey holds a uid on the subnet with this axon,
 // registering it with a signed transaction if it does not.
-func Register(ctx context.Context, c *chainclient.Client, cfg Config, hotkey string, log *slog.Logger) (*chainclient.Neuron, error) {
+func Register(ctx context.Context, c *chainclient.Client, cfg Config, hotkey string, log *slog.Logger) (*subnettypes.Neuron, error) {
 	n, err := c.FindNeuron(ctx, cfg.Netuid, hotkey)
 	if err == nil {
 		if n.Axon != cfg.Axon {
 			log.Warn("hotkey is registered with another axon; validators will call that one", "registered", n.Axon, "configured", cfg.Axon)
 		}
-		log.Info("reusing registration", "uid", n.UID, "hotkey", hotkey)
+		log.Info("reusing registration", "uid", n.Uid, "hotkey", hotkey)
 		return n, nil
 	}
 	if !errors.Is(err, chainclient.ErrNotFound) {
@@ -262,9 +264,12 @@ func Register(ctx context.Context, c *chainclient.Client, cfg Config, hotkey str
 	log.Info("registering", "netuid", cfg.Netuid, "hotkey", hotkey, "axon", cfg.Axon)
 	txCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := c.Tx(txCtx, "subnet", "register", strconv.FormatUint(uint64(cfg.Netuid), 10),
-		"--axon", cfg.Axon, "--max-burn", strconv.FormatUint(cfg.MaxBurn, 10)); err != nil {
+	res, err := c.Broadcast(txCtx, &subnettypes.MsgRegister{Hotkey: hotkey, Netuid: cfg.Netuid, Axon: cfg.Axon, MaxBurn: cfg.MaxBurn})
+	if err != nil {
 		return nil, fmt.Errorf("miner: register on subnet %d: %w (check the key's balance and the price with `hyphad q subnet subnet %d`)", cfg.Netuid, err, cfg.Netuid)
+	}
+	if r, err := broadcast.Response[*subnettypes.MsgRegisterResponse](res, 0); err == nil {
+		log.Info("registered", "uid", r.Uid, "burned_uhyp", r.Burned, "replaced", r.Replaced, "tx", res.Hash)
 	}
 	return c.FindNeuron(ctx, cfg.Netuid, hotkey)
 }
@@ -290,7 +295,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	client := cfg.Client()
+	client, err := cfg.Client()
+	if err != nil {
+		return err
+	}
+	if err := client.WaitReady(ctx); err != nil {
+		return err
+	}
 	n, err := Register(ctx, client, cfg, signer.Bech32(), log)
 	if err != nil {
 		return err
@@ -306,7 +317,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: cfg.RequestTimeout + 5*time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("miner serving", "uid", n.UID, "listen", ln.Addr().String(), "task", cfg.Task, "model", cfg.Model)
+	log.Info("miner serving", "uid", n.Uid, "listen", ln.Addr().String(), "task", cfg.Task, "model", cfg.Model)
 
 	tick := time.NewTicker(cfg.Refresh)
 	defer tick.Stop()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,9 +24,11 @@ import (
 	"github.com/hypha-network/hypha/agent/subnet"
 )
 
-type fakeChain struct{ mg chainclient.Metagraph }
+type fakeChain struct {
+	mg subnettypes.QueryMetagraphResponse
+}
 
-func (f *fakeChain) Metagraph(context.Context, uint32) (*chainclient.Metagraph, error) {
+func (f *fakeChain) Metagraph(context.Context, uint32) (*subnettypes.QueryMetagraphResponse, error) {
 	return &f.mg, nil
 }
 
@@ -54,9 +57,9 @@ func addr(t *testing.T, k *secp256k1.PrivKey) string {
 
 func TestServerAuth(t *testing.T) {
 	validator, gatewayKey, staked0, stranger := secp256k1.GenPrivKey(), secp256k1.GenPrivKey(), secp256k1.GenPrivKey(), secp256k1.GenPrivKey()
-	chain := &fakeChain{mg: chainclient.Metagraph{Neurons: []chainclient.Neuron{
-		{UID: 0, Hotkey: addr(t, validator), ValidatorPermit: true, Stake: 10},
-		{UID: 1, Hotkey: addr(t, staked0), ValidatorPermit: true, Stake: 0},
+	chain := &fakeChain{mg: subnettypes.QueryMetagraphResponse{Neurons: []subnettypes.NeuronInfo{
+		{Uid: 0, Hotkey: addr(t, validator), ValidatorPermit: true, Stake: 10},
+		{Uid: 1, Hotkey: addr(t, staked0), ValidatorPermit: true, Stake: 0},
 	}}}
 	cfg := Config{MaxConcurrent: 2, RequestTimeout: time.Second, MinValidatorStake: 1, Gateways: []string{addr(t, gatewayKey)}}
 	model := &echoModel{}
@@ -123,7 +126,7 @@ func TestServerAuth(t *testing.T) {
 
 func TestServerLimits(t *testing.T) {
 	validator := secp256k1.GenPrivKey()
-	chain := &fakeChain{mg: chainclient.Metagraph{Neurons: []chainclient.Neuron{{Hotkey: addr(t, validator), ValidatorPermit: true, Stake: 1}}}}
+	chain := &fakeChain{mg: subnettypes.QueryMetagraphResponse{Neurons: []subnettypes.NeuronInfo{{Hotkey: addr(t, validator), ValidatorPermit: true, Stake: 1}}}}
 	model := &echoModel{delay: 800 * time.Millisecond}
 	s := NewServer(Config{MaxConcurrent: 1, RequestTimeout: 200 * time.Millisecond, MinValidatorStake: 1}, model, chain, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := s.Refresh(context.Background()); err != nil {
@@ -174,5 +177,5 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func chainOf(key string, netuid uint32) subnet.Chain {
-	return subnet.Chain{Home: "/h", Key: key, Netuid: netuid}
+	return subnet.Chain{Config: chainclient.Config{Home: "/h", Key: key}, Netuid: netuid}
 }

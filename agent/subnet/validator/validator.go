@@ -22,9 +22,9 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -84,7 +84,7 @@ func (c *Config) Validate() error {
 	if c.Data == "" {
 		return errors.New("validator config: data is required (for classify: a training spec with an eval split)")
 	}
-	c.Data = subnet.ExpandHome(c.Data)
+	c.Data = chainclient.ExpandHome(c.Data)
 	if c.Samples <= 0 {
 		c.Samples = 32
 	}
@@ -173,16 +173,16 @@ type Result struct {
 // concurrently, and folds each score into the uid's EMA as soon as it is in,
 // so a slow miner delays nobody else. A uid whose call from an earlier round
 // is still running is skipped. Round returns when its calls are done.
-func (s *Scorer) Round(ctx context.Context, neurons []chainclient.Neuron, self string) ([]Result, error) {
+func (s *Scorer) Round(ctx context.Context, neurons []subnettypes.NeuronInfo, self string) ([]Result, error) {
 	s.mu.Lock()
 	ch, err := s.challenger.Challenge(s.rng, s.cfg.Samples)
-	var targets []chainclient.Neuron
+	var targets []subnettypes.NeuronInfo
 	if err == nil {
 		for _, n := range neurons {
-			if n.Hotkey == self || !(strings.HasPrefix(n.Axon, "http://") || strings.HasPrefix(n.Axon, "https://")) || s.inflight[n.UID] {
+			if n.Hotkey == self || !(strings.HasPrefix(n.Axon, "http://") || strings.HasPrefix(n.Axon, "https://")) || s.inflight[n.Uid] {
 				continue
 			}
-			s.inflight[n.UID] = true
+			s.inflight[n.Uid] = true
 			targets = append(targets, n)
 		}
 	}
@@ -205,33 +205,33 @@ func (s *Scorer) Round(ctx context.Context, neurons []chainclient.Neuron, self s
 }
 
 // record applies the latency penalty to r and folds it into n's EMA.
-func (s *Scorer) record(n chainclient.Neuron, r Result) Result {
+func (s *Scorer) record(n subnettypes.NeuronInfo, r Result) Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.inflight, n.UID)
-	if s.hotkey[n.UID] != n.Hotkey {
-		delete(s.ema, n.UID)
-		s.hotkey[n.UID] = n.Hotkey
+	delete(s.inflight, n.Uid)
+	if s.hotkey[n.Uid] != n.Hotkey {
+		delete(s.ema, n.Uid)
+		s.hotkey[n.Uid] = n.Hotkey
 	}
 	if r.Err == nil {
 		frac := math.Min(1, float64(r.Latency)/float64(s.cfg.Timeout))
 		r.Score *= 1 - *s.cfg.LatencyWeight*frac
 	}
-	if prev, ok := s.ema[n.UID]; ok {
-		s.ema[n.UID] = s.cfg.Alpha*r.Score + (1-s.cfg.Alpha)*prev
+	if prev, ok := s.ema[n.Uid]; ok {
+		s.ema[n.Uid] = s.cfg.Alpha*r.Score + (1-s.cfg.Alpha)*prev
 	} else {
-		s.ema[n.UID] = r.Score
+		s.ema[n.Uid] = r.Score
 	}
-	s.metrics.Set("hypha_validator_score_ema", s.ema[n.UID], "uid", strconv.Itoa(int(n.UID)))
+	s.metrics.Set("hypha_validator_score_ema", s.ema[n.Uid], "uid", strconv.Itoa(int(n.Uid)))
 	return r
 }
 
-func (s *Scorer) call(ctx context.Context, ch task.Challenge, n chainclient.Neuron) Result {
+func (s *Scorer) call(ctx context.Context, ch task.Challenge, n subnettypes.NeuronInfo) Result {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
 	ans, err := s.querier.Query(ctx, n.Axon, ch.Request())
-	r := Result{UID: n.UID, Latency: time.Since(start)}
+	r := Result{UID: n.Uid, Latency: time.Since(start)}
 	if err != nil {
 		r.Err = err
 		s.metrics.Add("hypha_validator_calls_total", 1, "outcome", "error")
@@ -250,10 +250,10 @@ func (s *Scorer) call(ctx context.Context, ch task.Challenge, n chainclient.Neur
 
 // Weights returns the uids (increasing) and weights from the current EMAs,
 // leaving out zeros and uids no longer in neurons.
-func (s *Scorer) Weights(neurons []chainclient.Neuron) (uids, values []uint32) {
+func (s *Scorer) Weights(neurons []subnettypes.NeuronInfo) (uids, values []uint32) {
 	live := map[uint32]string{}
 	for _, n := range neurons {
-		live[n.UID] = n.Hotkey
+		live[n.Uid] = n.Hotkey
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -286,7 +286,7 @@ func (s *Scorer) EMA() map[uint32]float64 {
 // pendingCommit is a commitment this process made and must reveal.
 type pendingCommit struct {
 	uids, values []uint32
-	salt         string
+	salt         []byte
 	start, end   int64
 }
 
@@ -320,12 +320,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	self := signer.Bech32()
-	client := cfg.Client()
-	netuid := strconv.FormatUint(uint64(cfg.Netuid), 10)
+	client, err := cfg.Client()
+	if err != nil {
+		return err
+	}
+	if err := client.WaitReady(ctx); err != nil {
+		return err
+	}
 	if _, err := client.FindNeuron(ctx, cfg.Netuid, self); errors.Is(err, chainclient.ErrNotFound) {
 		log.Info("registering", "netuid", cfg.Netuid, "hotkey", self)
 		txCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		_, err := client.Tx(txCtx, "subnet", "register", netuid, "--max-burn", strconv.FormatUint(cfg.MaxBurn, 10))
+		_, err := client.Broadcast(txCtx, &subnettypes.MsgRegister{Hotkey: self, Netuid: cfg.Netuid, MaxBurn: cfg.MaxBurn})
 		cancel()
 		if err != nil {
 			return fmt.Errorf("validator: register on subnet %d: %w", cfg.Netuid, err)
@@ -348,7 +353,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	var (
 		mu      sync.Mutex
-		neurons []chainclient.Neuron
+		neurons []subnettypes.NeuronInfo
 	)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -393,7 +398,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		mu.Lock()
 		ns := neurons
 		mu.Unlock()
-		if err := stepWeights(ctx, client, cfg, netuid, self, sc, ns, &pending, log); err != nil {
+		if err := stepWeights(ctx, client, cfg, self, sc, ns, &pending, log); err != nil {
 			log.Warn("weights", "err", err)
 		}
 		select {
@@ -416,8 +421,8 @@ func blocksLeft(h, start, end int64) int64 {
 	return (start-h-1)%l + 1
 }
 
-func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, netuid, self string, sc *Scorer,
-	neurons []chainclient.Neuron, pending **pendingCommit, log *slog.Logger) error {
+func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, self string, sc *Scorer,
+	neurons []subnettypes.NeuronInfo, pending **pendingCommit, log *slog.Logger) error {
 	rw, err := client.RevealWindow(ctx, cfg.Netuid, self)
 	if err != nil {
 		return err
@@ -432,8 +437,8 @@ func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, ne
 			*pending = nil
 		default:
 			txCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			_, err := client.Tx(txCtx, "subnet", "reveal-weights", netuid,
-				"--uids", joinU32(p.uids), "--weights", joinU32(p.values), "--salt", p.salt)
+			_, err := client.Broadcast(txCtx, &subnettypes.MsgRevealWeights{Hotkey: self, Netuid: cfg.Netuid,
+				Uids: p.uids, Values: p.values, Salt: p.salt})
 			cancel()
 			if err != nil {
 				sc.metrics.Add("hypha_validator_weight_txs_total", 1, "kind", "reveal", "outcome", "error")
@@ -456,12 +461,12 @@ func stepWeights(ctx context.Context, client *chainclient.Client, cfg Config, ne
 	if len(uids) == 0 {
 		return nil
 	}
-	var salt [16]byte
-	_, _ = crand.Read(salt[:])
-	p := &pendingCommit{uids: uids, values: values, salt: hex.EncodeToString(salt[:])}
+	salt := make([]byte, 16)
+	_, _ = crand.Read(salt)
+	p := &pendingCommit{uids: uids, values: values, salt: salt}
 	txCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	_, err = client.Tx(txCtx, "subnet", "commit-weights", netuid,
-		"--uids", joinU32(uids), "--weights", joinU32(values), "--salt", p.salt)
+	_, err = client.Broadcast(txCtx, &subnettypes.MsgCommitWeights{Hotkey: self, Netuid: cfg.Netuid,
+		Hash: subnettypes.WeightsHash(cfg.Netuid, client.AccAddress(), uids, values, salt)})
 	cancel()
 	if err != nil {
 		sc.metrics.Add("hypha_validator_weight_txs_total", 1, "kind", "commit", "outcome", "error")

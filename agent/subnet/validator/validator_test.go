@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -57,14 +58,14 @@ func TestScorerRound(t *testing.T) {
 	lw := 0.0
 	cfg := Config{Samples: 1, Timeout: 200 * time.Millisecond, Alpha: 0.5, LatencyWeight: &lw, Chain: subnet.Chain{Netuid: 1}}
 	s := NewScorer(cfg, fixedChallenger{}, axonQuerier{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	neurons := []chainclient.Neuron{
-		{UID: 0, Hotkey: "self", Axon: "http://good"},
-		{UID: 1, Hotkey: "a", Axon: "http://good"},
-		{UID: 2, Hotkey: "b", Axon: "http://half"},
-		{UID: 3, Hotkey: "c", Axon: "http://garbage"},
-		{UID: 4, Hotkey: "d", Axon: "http://hang"},
-		{UID: 5, Hotkey: "e", Axon: "http://down"},
-		{UID: 6, Hotkey: "f", Axon: ""},
+	neurons := []subnettypes.NeuronInfo{
+		{Uid: 0, Hotkey: "self", Axon: "http://good"},
+		{Uid: 1, Hotkey: "a", Axon: "http://good"},
+		{Uid: 2, Hotkey: "b", Axon: "http://half"},
+		{Uid: 3, Hotkey: "c", Axon: "http://garbage"},
+		{Uid: 4, Hotkey: "d", Axon: "http://hang"},
+		{Uid: 5, Hotkey: "e", Axon: "http://down"},
+		{Uid: 6, Hotkey: "f", Axon: ""},
 	}
 	start := time.Now()
 	res, err := s.Round(context.Background(), neurons, "self")
@@ -115,7 +116,7 @@ func TestLatencyPenalty(t *testing.T) {
 	lw := 0.5
 	cfg := Config{Samples: 1, Timeout: 100 * time.Millisecond, Alpha: 1, LatencyWeight: &lw}
 	s := NewScorer(cfg, fixedChallenger{}, slowQuerier{60 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if _, err := s.Round(context.Background(), []chainclient.Neuron{{UID: 1, Hotkey: "a", Axon: "http://x"}}, "self"); err != nil {
+	if _, err := s.Round(context.Background(), []subnettypes.NeuronInfo{{Uid: 1, Hotkey: "a", Axon: "http://x"}}, "self"); err != nil {
 		t.Fatal(err)
 	}
 	if e := s.EMA()[1]; !(e < 0.75 && e > 0.5) {
@@ -137,10 +138,10 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		ok   bool
 	}{
-		{"minimal", Config{Data: "spec.yaml", Chain: subnet.Chain{Home: "/h", Key: "k", Netuid: 1}}, true},
-		{"no data", Config{Chain: subnet.Chain{Home: "/h", Key: "k", Netuid: 1}}, false},
-		{"bad alpha", Config{Data: "s", Alpha: 1.5, Chain: subnet.Chain{Home: "/h", Key: "k", Netuid: 1}}, false},
-		{"bad latency weight", Config{Data: "s", LatencyWeight: &bad, Chain: subnet.Chain{Home: "/h", Key: "k", Netuid: 1}}, false},
+		{"minimal", Config{Data: "spec.yaml", Chain: subnet.Chain{Config: chainclient.Config{Home: "/h", Key: "k"}, Netuid: 1}}, true},
+		{"no data", Config{Chain: subnet.Chain{Config: chainclient.Config{Home: "/h", Key: "k"}, Netuid: 1}}, false},
+		{"bad alpha", Config{Data: "s", Alpha: 1.5, Chain: subnet.Chain{Config: chainclient.Config{Home: "/h", Key: "k"}, Netuid: 1}}, false},
+		{"bad latency weight", Config{Data: "s", LatencyWeight: &bad, Chain: subnet.Chain{Config: chainclient.Config{Home: "/h", Key: "k"}, Netuid: 1}}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,7 +177,7 @@ func TestHangingMinerSkippedWhileInFlight(t *testing.T) {
 	lw := 0.0
 	cfg := Config{Samples: 1, Timeout: 500 * time.Millisecond, Alpha: 0.5, LatencyWeight: &lw}
 	s := NewScorer(cfg, fixedChallenger{}, axonQuerier{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	neurons := []chainclient.Neuron{{UID: 1, Hotkey: "a", Axon: "http://hang"}, {UID: 2, Hotkey: "b", Axon: "http://good"}}
+	neurons := []subnettypes.NeuronInfo{{Uid: 1, Hotkey: "a", Axon: "http://hang"}, {Uid: 2, Hotkey: "b", Axon: "http://good"}}
 	first := make(chan []Result)
 	go func() {
 		res, _ := s.Round(context.Background(), neurons, "self")

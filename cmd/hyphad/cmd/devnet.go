@@ -258,7 +258,7 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 	}
 	if r.demo {
 		go func() {
-			err := demo.Run(ctx, demo.Options{Home: r.home, API: fmt.Sprintf("http://%s:%d", devnet.Host, r.ports.API),
+			err := demo.Run(ctx, demo.Options{Home: r.home, Node: "http://" + net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC)),
 				GatewayPort: r.demoPort, Out: out})
 			if err != nil && ctx.Err() == nil {
 				fmt.Fprintf(out, "Demo subnet stopped: %v (the chain keeps running)\n", err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
-	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
@@ -28,7 +27,7 @@ func Group(use, short string, children ...*cobra.Command) *cobra.Command {
 }
 
 // TxCmd builds a command that signs and broadcasts the message build returns,
-// from the --from key.
+// from the --from key, waits for its block and prints the outcome.
 func TxCmd(use, short, example string, args cobra.PositionalArgs,
 	build func(cmd *cobra.Command, clientCtx client.Context, args []string) (sdk.Msg, error),
 ) *cobra.Command {
@@ -43,10 +42,10 @@ func TxCmd(use, short, example string, args cobra.PositionalArgs,
 			if err != nil {
 				return err
 			}
-			return tx.GenerateOrBroadcastTxCLI(clientCtx, cmd.Flags(), msg)
+			return sendAndWait(cmd, clientCtx, msg)
 		},
 	}
-	flags.AddTxFlagsToCmd(cmd)
+	addTxFlags(cmd)
 	return cmd
 }
 
