@@ -24,8 +24,8 @@ import (
 	"github.com/hypha-network/hypha/agent/subnet/gateway"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 	"github.com/hypha-network/hypha/agent/subnet/validator"
-	examples "github.com/hypha-network/hypha/examples/ml"
 	"github.com/hypha-network/hypha/client/broadcast"
+	examples "github.com/hypha-network/hypha/examples/ml"
 	"github.com/hypha-network/hypha/ml/train"
 	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 )

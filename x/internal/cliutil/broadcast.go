@@ -128,4 +128,3 @@ func addTxFlags(cmd *cobra.Command) {
 	flags.AddTxFlagsToCmd(cmd)
 	cmd.Flags().Bool(FlagNoWait, false, "return once the mempool accepts the transaction, without waiting for its block")
 }
-
