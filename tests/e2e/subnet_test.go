@@ -4,7 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	errorsmod "cosmossdk.io/errors"
+
 	"github.com/hypha-network/hypha/testutil/e2e"
+	"github.com/hypha-network/hypha/x/subnet/types"
 )
 
 type metagraph struct {
@@ -81,5 +84,48 @@ func TestSubnetIncentivesFollowWeights(t *testing.T) {
 	gain := func(i int) int64 { return balance(t, d, d.Address(t, miners[i])) - before[miners[i]] }
 	if g1, g2, g3 := gain(0), gain(1), gain(2); !(g3 > g2 && g2 > g1 && g1 > 0) {
 		t.Fatalf("balance gains %d, %d, %d: want miner 3 > 2 > 1 > 0", g1, g2, g3)
+	}
+}
+
+// TestSubnetRejectionsCarryRegisteredCodes sends subnet transactions the chain
+// rejects. Simulated (--gas auto), the CLI refuses with the keeper's message;
+// broadcast with a fixed gas, the transaction is included and fails, and its
+// result read back from the chain carries codespace subnet and the registered
+// code, not "undefined" code 1.
+func TestSubnetRejectionsCarryRegisteredCodes(t *testing.T) {
+	d := e2e.StartDevnet(t)
+	if _, err := d.TryTx("subnet", "register", "999", "--max-burn", "100000000", "--from", "bob"); err == nil ||
+		!strings.Contains(err.Error(), "subnet 999 does not exist") {
+		t.Fatalf("simulated register on a missing subnet: got %v, want a subnet-not-found message", err)
+	}
+	res := mustTx(t, d, "subnet", "create-subnet", "codes", "--max-lock", "1000000000", "--from", "alice")
+	netuid, ok := res.Attr(types.EventSubnetCreated, types.AttributeNetuid)
+	if !ok {
+		t.Fatalf("no %s event in %+v", types.EventSubnetCreated, res.Events)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want *errorsmod.Error
+	}{
+		{"register on a missing subnet", []string{"subnet", "register", "999", "--max-burn", "100000000", "--from", "bob"}, types.ErrSubnetNotFound},
+		{"max-burn below the price", []string{"subnet", "register", netuid, "--max-burn", "1", "--from", "bob"}, types.ErrBurnTooHigh},
+	} {
+		res := d.Tx(t, append(tc.args, "--gas", "300000")...)
+		if res.Height == 0 {
+			t.Errorf("%s: rejected before a block (code %d: %s), want included and failed", tc.name, res.Code, res.RawLog)
+			continue
+		}
+		if res.Codespace != types.ModuleName || res.Code != tc.want.ABCICode() {
+			t.Errorf("%s: codespace %q code %d (%s), want %q %d", tc.name, res.Codespace, res.Code, res.RawLog,
+				types.ModuleName, tc.want.ABCICode())
+		}
+		if !strings.Contains(res.RawLog, tc.want.Error()) {
+			t.Errorf("%s: log %q does not name %q", tc.name, res.RawLog, tc.want.Error())
+		}
+	}
+	// Neither failure registered bob.
+	if _, err := d.TryCLI("q", "subnet", "neuron", netuid, d.Address(t, "bob"), "-o", "json"); err == nil {
+		t.Fatal("bob is registered after two failed registrations")
 	}
 }

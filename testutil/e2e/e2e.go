@@ -248,11 +248,14 @@ func (d *Devnet) Address(t testing.TB, name string) string {
 // TxResult is the outcome of a transaction once included in a block (or rejected
 // by CheckTx, in which case Height is 0).
 type TxResult struct {
-	Hash   string
-	Code   uint32
-	RawLog string
-	Height int64
-	Events []Event
+	Hash string
+	// Codespace and Code identify a failed transaction's registered error
+	// (Code 0 is success).
+	Codespace string
+	Code      uint32
+	RawLog    string
+	Height    int64
+	Events    []Event
 }
 
 // Event is a transaction event with its attributes in order.
@@ -280,11 +283,12 @@ func (r TxResult) Attr(typ, key string) (string, bool) {
 }
 
 type txResponse struct {
-	Height string `json:"height"`
-	TxHash string `json:"txhash"`
-	Code   uint32 `json:"code"`
-	RawLog string `json:"raw_log"`
-	Events []struct {
+	Height    string `json:"height"`
+	TxHash    string `json:"txhash"`
+	Codespace string `json:"codespace"`
+	Code      uint32 `json:"code"`
+	RawLog    string `json:"raw_log"`
+	Events    []struct {
 		Type       string `json:"type"`
 		Attributes []struct {
 			Key   string `json:"key"`
@@ -348,7 +352,7 @@ func (d *Devnet) Tx(t testing.TB, args ...string) TxResult {
 
 func toResult(r txResponse) TxResult {
 	h, _ := strconv.ParseInt(r.Height, 10, 64)
-	res := TxResult{Hash: r.TxHash, Code: r.Code, RawLog: r.RawLog, Height: h}
+	res := TxResult{Hash: r.TxHash, Codespace: r.Codespace, Code: r.Code, RawLog: r.RawLog, Height: h}
 	for _, e := range r.Events {
 		ev := Event{Type: e.Type}
 		for _, a := range e.Attributes {

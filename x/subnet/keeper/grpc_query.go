@@ -3,29 +3,61 @@ package keeper
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/big"
 
 	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	"github.com/cosmos/cosmos-sdk/types/query"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/hypha-network/hypha/x/subnet/schedule"
 	"github.com/hypha-network/hypha/x/subnet/types"
 	"github.com/hypha-network/hypha/x/subnet/yuma"
 )
 
-type queryServer struct{ Keeper }
+type queryServer struct{ k Keeper }
 
-// NewQueryServerImpl returns the subnet module's Query service.
-func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k} }
+// NewQueryServerImpl returns the subnet module's Query service. Its errors are
+// gRPC statuses: InvalidArgument for a malformed request, NotFound for an
+// absent subnet or neuron, Internal for anything else (a store failure), so a
+// client can tell "does not exist" from "could not read".
+func NewQueryServerImpl(k Keeper) types.QueryServer { return queryServer{k: k} }
 
 var _ types.QueryServer = queryServer{}
 
+// queryStatus converts a keeper error into the gRPC status a query returns.
+func queryStatus(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errorsmod.IsOf(err, types.ErrSubnetNotFound, types.ErrNotRegistered):
+		return status.Error(codes.NotFound, err.Error())
+	case errorsmod.IsOf(err, types.ErrInvalidRequest, types.ErrInvalidAddress, sdkerrors.ErrInvalidRequest):
+		return status.Error(codes.InvalidArgument, err.Error())
+	}
+	return status.Error(codes.Internal, err.Error())
+}
+
+// invalidRequest is the status of a request that lacks what the query needs.
+func invalidRequest(what string) error {
+	return status.Error(codes.InvalidArgument, errorsmod.Wrap(types.ErrInvalidRequest, what).Error())
+}
+
+// optional returns err unless it only says the entry is absent.
+func optional(err error) error {
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 func (q queryServer) Params(ctx context.Context, _ *types.QueryParamsRequest) (*types.QueryParamsResponse, error) {
-	p, err := q.Keeper.Params.Get(ctx)
+	p, err := q.k.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	return &types.QueryParamsResponse{Params: p}, nil
 }
@@ -34,21 +66,21 @@ func (q queryServer) Subnets(ctx context.Context, req *types.QuerySubnetsRequest
 	if req == nil {
 		req = &types.QuerySubnetsRequest{}
 	}
-	subnets, page, err := query.CollectionPaginate(ctx, q.Keeper.Subnets, req.Pagination,
+	subnets, page, err := query.CollectionPaginate(ctx, q.k.Subnets, req.Pagination,
 		func(_ uint32, s types.Subnet) (types.Subnet, error) { return s, nil })
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	return &types.QuerySubnetsResponse{Subnets: subnets, Pagination: page}, nil
 }
 
 func (q queryServer) Subnet(ctx context.Context, req *types.QuerySubnetRequest) (*types.QuerySubnetResponse, error) {
 	if req == nil {
-		return nil, types.ErrInvalidRequest
+		return nil, invalidRequest("empty request")
 	}
-	s, err := q.getSubnet(ctx, req.Netuid)
+	s, err := q.k.getSubnet(ctx, req.Netuid)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	return &types.QuerySubnetResponse{
@@ -64,84 +96,123 @@ func FixedString(v uint64) string {
 	return r.FloatString(9)
 }
 
+// neuronInfo is n as the metagraph shows it: each fixed-point value both as its
+// raw Q2.62 integer and as a decimal for display.
+func neuronInfo(n types.Neuron) types.NeuronInfo {
+	return types.NeuronInfo{
+		Uid: n.Uid, Hotkey: n.Hotkey, Axon: n.Axon, Stake: n.Stake, ValidatorPermit: n.ValidatorPermit,
+		Consensus: FixedString(n.Consensus), Incentive: FixedString(n.Incentive),
+		Dividends: FixedString(n.Dividends), ValidatorTrust: FixedString(n.ValidatorTrust),
+		ConsensusFixed: n.Consensus, IncentiveFixed: n.Incentive,
+		DividendsFixed: n.Dividends, ValidatorTrustFixed: n.ValidatorTrust,
+		Emission: n.Emission, TotalEmission: n.TotalEmission,
+		RegisteredHeight: n.RegisteredHeight, LastUpdate: n.LastUpdate,
+	}
+}
+
 func (q queryServer) Metagraph(ctx context.Context, req *types.QueryMetagraphRequest) (*types.QueryMetagraphResponse, error) {
 	if req == nil {
-		return nil, types.ErrInvalidRequest
+		return nil, invalidRequest("empty request")
 	}
-	s, err := q.getSubnet(ctx, req.Netuid)
+	s, err := q.k.getSubnet(ctx, req.Netuid)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	res := &types.QueryMetagraphResponse{Netuid: s.Netuid, Height: sdk.UnwrapSDKContext(ctx).BlockHeight(), LastEpochHeight: s.LastEpochHeight}
-	err = q.Neurons.Walk(ctx, collections.NewPrefixedPairRange[uint32, uint32](s.Netuid), func(_ uidKey, n types.Neuron) (bool, error) {
-		res.Neurons = append(res.Neurons, types.NeuronInfo{
-			Uid: n.Uid, Hotkey: n.Hotkey, Axon: n.Axon, Stake: n.Stake, ValidatorPermit: n.ValidatorPermit,
-			Consensus: FixedString(n.Consensus), Incentive: FixedString(n.Incentive),
-			Dividends: FixedString(n.Dividends), ValidatorTrust: FixedString(n.ValidatorTrust),
-			ConsensusFixed: n.Consensus, IncentiveFixed: n.Incentive,
-			DividendsFixed: n.Dividends, ValidatorTrustFixed: n.ValidatorTrust,
-			Emission: n.Emission, TotalEmission: n.TotalEmission,
-			RegisteredHeight: n.RegisteredHeight, LastUpdate: n.LastUpdate,
-		})
+	err = q.k.Neurons.Walk(ctx, collections.NewPrefixedPairRange[uint32, uint32](s.Netuid), func(_ uidKey, n types.Neuron) (bool, error) {
+		res.Neurons = append(res.Neurons, neuronInfo(n))
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	return res, nil
 }
 
+// hotkeyOf checks a request's hotkey and returns it in canonical form, the one
+// the store is keyed by.
+func hotkeyOf(hotkey string) (string, error) {
+	if hotkey == "" {
+		return "", invalidRequest("hotkey is required")
+	}
+	a, err := types.ParseAddress("hotkey", hotkey)
+	if err != nil {
+		return "", queryStatus(err)
+	}
+	return a.String(), nil
+}
+
 func (q queryServer) Neuron(ctx context.Context, req *types.QueryNeuronRequest) (*types.QueryNeuronResponse, error) {
 	if req == nil {
-		return nil, types.ErrInvalidRequest
+		return nil, invalidRequest("empty request")
 	}
-	n, err := q.neuronOf(ctx, req.Netuid, req.Hotkey)
+	hotkey, err := hotkeyOf(req.Hotkey)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := q.k.getSubnet(ctx, req.Netuid); err != nil {
+		return nil, queryStatus(err)
+	}
+	n, err := q.k.neuronOf(ctx, req.Netuid, hotkey)
+	if err != nil {
+		return nil, queryStatus(err)
+	}
 	res := &types.QueryNeuronResponse{Neuron: n}
 	key := collections.Join(n.Netuid, n.Uid)
-	if res.Weights, err = q.Weights.Get(ctx, key); err != nil && !errors.Is(err, collections.ErrNotFound) {
-		return nil, err
+	if res.Weights, err = q.k.Weights.Get(ctx, key); optional(err) != nil {
+		return nil, queryStatus(err)
 	}
-	if res.Bonds, err = q.Bonds.Get(ctx, key); err != nil && !errors.Is(err, collections.ErrNotFound) {
-		return nil, err
+	if res.Bonds, err = q.k.Bonds.Get(ctx, key); optional(err) != nil {
+		return nil, queryStatus(err)
 	}
 	return res, nil
 }
 
 func (q queryServer) RevealWindow(ctx context.Context, req *types.QueryRevealWindowRequest) (*types.QueryRevealWindowResponse, error) {
 	if req == nil {
-		return nil, types.ErrInvalidRequest
+		return nil, invalidRequest("empty request")
 	}
-	s, err := q.getSubnet(ctx, req.Netuid)
+	s, err := q.k.getSubnet(ctx, req.Netuid)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	h := sdk.UnwrapSDKContext(ctx).BlockHeight()
 	// A commit sent now lands in the next block.
 	start, end := schedule.RevealWindow(h+1, s.Netuid, s.Hyperparams.Tempo, s.Hyperparams.CommitRevealPeriod)
 	res := &types.QueryRevealWindowResponse{Height: h, RevealStartIfCommittedNow: start, RevealEndIfCommittedNow: end}
-	if req.Hotkey != "" {
-		n, err := q.neuronOf(ctx, req.Netuid, req.Hotkey)
-		if err != nil {
-			return nil, err
-		}
-		if c, err := q.Commits.Get(ctx, collections.Join(n.Netuid, n.Uid)); err == nil {
-			res.Pending = &c
-		}
+	if req.Hotkey == "" {
+		return res, nil
+	}
+	hotkey, err := hotkeyOf(req.Hotkey)
+	if err != nil {
+		return nil, err
+	}
+	n, err := q.k.neuronOf(ctx, req.Netuid, hotkey)
+	if err != nil {
+		return nil, queryStatus(err)
+	}
+	c, err := q.k.Commits.Get(ctx, collections.Join(n.Netuid, n.Uid))
+	switch {
+	case err == nil:
+		res.Pending = &c
+	case optional(err) != nil:
+		return nil, queryStatus(err)
 	}
 	return res, nil
 }
 
 func (q queryServer) Stakes(ctx context.Context, req *types.QueryStakesRequest) (*types.QueryStakesResponse, error) {
 	if req == nil || req.Staker == "" {
-		return nil, fmt.Errorf("%w: staker is required", types.ErrInvalidRequest)
+		return nil, invalidRequest("staker is required")
+	}
+	staker, err := types.ParseAddress("staker", req.Staker)
+	if err != nil {
+		return nil, queryStatus(err)
 	}
 	res := &types.QueryStakesResponse{}
-	rng := collections.NewPrefixedTripleRange[string, uint32, string](req.Staker)
-	err := q.StakesByStaker.Walk(ctx, rng, func(key collections.Triple[string, uint32, string]) (bool, error) {
-		amt, err := q.Keeper.Stakes.Get(ctx, collections.Join3(key.K2(), key.K3(), key.K1()))
+	rng := collections.NewPrefixedTripleRange[string, uint32, string](staker.String())
+	err = q.k.StakesByStaker.Walk(ctx, rng, func(key collections.Triple[string, uint32, string]) (bool, error) {
+		amt, err := q.k.Stakes.Get(ctx, collections.Join3(key.K2(), key.K3(), key.K1()))
 		if err != nil {
 			return true, err
 		}
@@ -149,23 +220,23 @@ func (q queryServer) Stakes(ctx context.Context, req *types.QueryStakesRequest) 
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	return res, nil
 }
 
 func (q queryServer) Emission(ctx context.Context, _ *types.QueryEmissionRequest) (*types.QueryEmissionResponse, error) {
-	p, err := q.Keeper.Params.Get(ctx)
+	p, err := q.k.Params.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
-	e, err := q.Keeper.Emission.Get(ctx)
+	e, err := q.k.Emission.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
-	lock, err := q.LockCost(ctx)
+	lock, err := q.k.LockCost(ctx)
 	if err != nil {
-		return nil, err
+		return nil, queryStatus(err)
 	}
 	return &types.QueryEmissionResponse{
 		State:          e,

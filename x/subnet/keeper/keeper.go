@@ -5,10 +5,13 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
 	"cosmossdk.io/log"
 	sdkmath "cosmossdk.io/math"
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -102,6 +105,18 @@ func (k Keeper) Logger(ctx context.Context) log.Logger {
 	return sdk.UnwrapSDKContext(ctx).Logger().With("module", "x/"+types.ModuleName)
 }
 
+// netuidAttr is the netuid attribute every subnet event carries.
+func netuidAttr(netuid uint32) sdk.Attribute {
+	return sdk.NewAttribute(types.AttributeNetuid, strconv.FormatUint(uint64(netuid), 10))
+}
+
+func u64(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// emitEvent emits one subnet event on ctx's event manager.
+func emitEvent(ctx context.Context, typ string, attrs ...sdk.Attribute) {
+	sdk.UnwrapSDKContext(ctx).EventManager().EmitEvent(sdk.NewEvent(typ, attrs...))
+}
+
 func coins(amount uint64) sdk.Coins {
 	return sdk.NewCoins(sdk.NewCoin(Denom, sdkmath.NewIntFromUint64(amount)))
 }
@@ -129,20 +144,47 @@ func (k Keeper) updateEmission(ctx context.Context, fn func(*types.EmissionState
 	return k.Emission.Set(ctx, e)
 }
 
-// getSubnet returns subnet netuid or ErrSubnetNotFound.
+// getSubnet returns subnet netuid, ErrSubnetNotFound if there is none, or the
+// store's error: only a missing entry means "not found".
 func (k Keeper) getSubnet(ctx context.Context, netuid uint32) (types.Subnet, error) {
 	s, err := k.Subnets.Get(ctx, netuid)
-	if err != nil {
-		return s, fmt.Errorf("%w: %d", types.ErrSubnetNotFound, netuid)
+	if errors.Is(err, collections.ErrNotFound) {
+		return s, errorsmod.Wrapf(types.ErrSubnetNotFound, "subnet %d does not exist; list subnets with `hyphad q subnet subnets`", netuid)
 	}
-	return s, nil
+	return s, err
 }
 
-// neuronOf returns the neuron hotkey holds in netuid, or ErrNotRegistered.
+// neuronOf returns the neuron hotkey holds in netuid, ErrNotRegistered if it
+// holds none, or the store's error.
 func (k Keeper) neuronOf(ctx context.Context, netuid uint32, hotkey string) (types.Neuron, error) {
 	uid, err := k.UIDByHotkey.Get(ctx, collections.Join(netuid, hotkey))
-	if err != nil {
-		return types.Neuron{}, fmt.Errorf("%w: %s on subnet %d", types.ErrNotRegistered, hotkey, netuid)
+	if errors.Is(err, collections.ErrNotFound) {
+		return types.Neuron{}, errorsmod.Wrapf(types.ErrNotRegistered,
+			"%s has no uid on subnet %d; register it first with `hyphad tx subnet register %d`", hotkey, netuid, netuid)
 	}
+	if err != nil {
+		return types.Neuron{}, err
+	}
+	// The index names a uid, so a missing neuron is corrupt state, not a user mistake.
 	return k.Neurons.Get(ctx, collections.Join(netuid, uid))
+}
+
+// uhypAmount converts a positive uhyp amount to the uint64 the module stores.
+func uhypAmount(field string, amount sdkmath.Int) (uint64, error) {
+	if amount.IsNil() || !amount.IsPositive() {
+		return 0, errorsmod.Wrapf(types.ErrInvalidAmount, "%s must be a positive number of uhyp", field)
+	}
+	if !amount.IsUint64() {
+		return 0, errorsmod.Wrapf(types.ErrSupplyOverflow, "%s %s uhyp does not fit in 64 bits", field, amount)
+	}
+	return amount.Uint64(), nil
+}
+
+// withinLimit reports whether cost is at most limit, a caller's positive
+// ceiling (max_lock, max_burn), failing with ErrInvalidAmount otherwise.
+func withinLimit(field string, cost uint64, limit sdkmath.Int) (bool, error) {
+	if limit.IsNil() || !limit.IsPositive() {
+		return false, errorsmod.Wrapf(types.ErrInvalidAmount, "%s must be positive: set it to the most uhyp you accept to burn", field)
+	}
+	return sdkmath.NewIntFromUint64(cost).LTE(limit), nil
 }

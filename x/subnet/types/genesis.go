@@ -1,6 +1,6 @@
 package types
 
-import "fmt"
+import errorsmod "cosmossdk.io/errors"
 
 // DefaultGenesis returns the genesis of a chain with no subnets yet.
 func DefaultGenesis() *GenesisState {
@@ -18,31 +18,31 @@ func (g GenesisState) Validate() error {
 	seen := make(map[uint32]uint32, len(g.Subnets))
 	for _, s := range g.Subnets {
 		if _, dup := seen[s.Netuid]; dup {
-			return fmt.Errorf("%w: subnet %d appears twice", ErrInvalidGenesis, s.Netuid)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "subnet %d appears twice", s.Netuid)
 		}
 		if s.Netuid == 0 || s.Netuid >= g.Emission.NextNetuid {
-			return fmt.Errorf("%w: subnet %d outside 1..next_netuid-1", ErrInvalidGenesis, s.Netuid)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "subnet %d outside 1..next_netuid-1", s.Netuid)
 		}
 		if err := validAddress("owner", s.Owner); err != nil {
-			return fmt.Errorf("%w: subnet %d: %v", ErrInvalidGenesis, s.Netuid, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "subnet %d: %v", s.Netuid, err)
 		}
 		if err := s.Hyperparams.Validate(g.Params.Bounds); err != nil {
-			return fmt.Errorf("%w: subnet %d: %v", ErrInvalidGenesis, s.Netuid, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "subnet %d: %v", s.Netuid, err)
 		}
 		seen[s.Netuid] = s.N
 	}
 	for _, n := range g.Neurons {
 		count, ok := seen[n.Netuid]
 		if !ok || n.Uid >= count {
-			return fmt.Errorf("%w: neuron %d/%d has no subnet slot", ErrInvalidGenesis, n.Netuid, n.Uid)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "neuron %d/%d has no subnet slot", n.Netuid, n.Uid)
 		}
 		if err := validAddress("hotkey", n.Hotkey); err != nil {
-			return fmt.Errorf("%w: neuron %d/%d: %v", ErrInvalidGenesis, n.Netuid, n.Uid, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "neuron %d/%d: %v", n.Netuid, n.Uid, err)
 		}
 	}
 	for _, st := range g.Stakes {
 		if _, ok := seen[st.Netuid]; !ok || st.Amount == 0 {
-			return fmt.Errorf("%w: stake on subnet %d", ErrInvalidGenesis, st.Netuid)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "stake on subnet %d", st.Netuid)
 		}
 	}
 	return nil

@@ -3,10 +3,10 @@ package types
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"net/url"
 	"unicode/utf8"
 
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 )
 
@@ -33,11 +33,20 @@ var (
 	_ sdk.Msg = (*MsgUpdateParams)(nil)
 )
 
-func validAddress(field, addr string) error {
-	if _, err := sdk.AccAddressFromBech32(addr); err != nil {
-		return fmt.Errorf("%w: %s %q: %v", ErrInvalidAddress, field, addr, err)
+// ParseAddress decodes the bech32 account address given for field, or fails
+// with ErrInvalidAddress naming the field. ValidateBasic and the Msg service
+// both decode through it, so an address is accepted or refused one way.
+func ParseAddress(field, addr string) (sdk.AccAddress, error) {
+	a, err := sdk.AccAddressFromBech32(addr)
+	if err != nil {
+		return nil, errorsmod.Wrapf(ErrInvalidAddress, "%s %q: %v; want a bech32 account address", field, addr, err)
 	}
-	return nil
+	return a, nil
+}
+
+func validAddress(field, addr string) error {
+	_, err := ParseAddress(field, addr)
+	return err
 }
 
 // ValidateBasic checks the message without reading state.
@@ -46,10 +55,10 @@ func (m *MsgCreateSubnet) ValidateBasic() error {
 		return err
 	}
 	if m.Name == "" || len(m.Name) > MaxNameLength || !utf8.ValidString(m.Name) {
-		return fmt.Errorf("%w: want 1..%d bytes of UTF-8", ErrInvalidName, MaxNameLength)
+		return errorsmod.Wrapf(ErrInvalidName, "name must be 1..%d bytes of UTF-8", MaxNameLength)
 	}
 	if m.MaxLock == 0 {
-		return fmt.Errorf("%w: max_lock must be positive", ErrInvalidAmount)
+		return errorsmod.Wrap(ErrInvalidAmount, "max_lock must be positive: set it to the most uhyp you accept to burn")
 	}
 	return nil
 }
@@ -68,7 +77,7 @@ func (m *MsgRegister) ValidateBasic() error {
 		return err
 	}
 	if m.MaxBurn == 0 {
-		return fmt.Errorf("%w: max_burn must be positive", ErrInvalidAmount)
+		return errorsmod.Wrap(ErrInvalidAmount, "max_burn must be positive: set it to the most uhyp you accept to burn")
 	}
 	return nil
 }
@@ -79,11 +88,11 @@ func ValidateAxon(axon string) error {
 		return nil
 	}
 	if len(axon) > MaxAxonLength {
-		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidAxon, MaxAxonLength)
+		return errorsmod.Wrapf(ErrInvalidAxon, "longer than %d bytes", MaxAxonLength)
 	}
 	u, err := url.Parse(axon)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: %q is not an http(s) URL with a host", ErrInvalidAxon, axon)
+		return errorsmod.Wrapf(ErrInvalidAxon, "%q is not an http(s) URL with a host", axon)
 	}
 	return nil
 }
@@ -96,7 +105,7 @@ func validateStake(staker, hotkey string, amount uint64) error {
 		return err
 	}
 	if amount == 0 {
-		return fmt.Errorf("%w: amount must be positive", ErrInvalidAmount)
+		return errorsmod.Wrap(ErrInvalidAmount, "amount must be a positive number of uhyp")
 	}
 	return nil
 }
@@ -112,8 +121,13 @@ func (m *MsgCommitWeights) ValidateBasic() error {
 	if err := validAddress("hotkey", m.Hotkey); err != nil {
 		return err
 	}
-	if len(m.Hash) != sha256.Size {
-		return fmt.Errorf("%w: %d bytes, want %d", ErrInvalidHash, len(m.Hash), sha256.Size)
+	return ValidateWeightsHash(m.Hash)
+}
+
+// ValidateWeightsHash checks that hash has the size of a WeightsHash commitment.
+func ValidateWeightsHash(hash []byte) error {
+	if len(hash) != sha256.Size {
+		return errorsmod.Wrapf(ErrInvalidHash, "hash is %d bytes, want the %d-byte SHA-256 commitment (see WeightsHash)", len(hash), sha256.Size)
 	}
 	return nil
 }
@@ -124,7 +138,7 @@ func (m *MsgRevealWeights) ValidateBasic() error {
 		return err
 	}
 	if len(m.Salt) == 0 || len(m.Salt) > MaxSaltLength {
-		return fmt.Errorf("%w: salt must be 1..%d bytes", ErrInvalidWeights, MaxSaltLength)
+		return errorsmod.Wrapf(ErrInvalidWeights, "salt must be 1..%d bytes", MaxSaltLength)
 	}
 	return ValidateWeights(m.Uids, m.Values)
 }
@@ -149,17 +163,17 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 // increasing and below MaxUIDs, at most MaxUIDs entries.
 func ValidateWeights(uids, values []uint32) error {
 	if len(uids) != len(values) {
-		return fmt.Errorf("%w: %d uids but %d values", ErrInvalidWeights, len(uids), len(values))
+		return errorsmod.Wrapf(ErrInvalidWeights, "%d uids but %d values", len(uids), len(values))
 	}
 	if len(uids) > MaxUIDs {
-		return fmt.Errorf("%w: %d entries, at most %d", ErrInvalidWeights, len(uids), MaxUIDs)
+		return errorsmod.Wrapf(ErrInvalidWeights, "%d entries, at most %d", len(uids), MaxUIDs)
 	}
 	for i, uid := range uids {
 		if uid >= MaxUIDs {
-			return fmt.Errorf("%w: uid %d out of range", ErrInvalidWeights, uid)
+			return errorsmod.Wrapf(ErrInvalidWeights, "uid %d out of range: uids are 0..%d", uid, MaxUIDs-1)
 		}
 		if i > 0 && uid <= uids[i-1] {
-			return fmt.Errorf("%w: uids must be strictly increasing (%d after %d)", ErrInvalidWeights, uid, uids[i-1])
+			return errorsmod.Wrapf(ErrInvalidWeights, "uids must be strictly increasing (%d after %d)", uid, uids[i-1])
 		}
 	}
 	return nil

@@ -1,7 +1,7 @@
 package types
 
 import (
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 
 	"github.com/hypha-network/hypha/x/subnet/yuma"
 )
@@ -75,31 +75,31 @@ func DefaultHyperparams() Hyperparams {
 func (p Params) Validate() error {
 	switch {
 	case p.SupplyCap == 0:
-		return fmt.Errorf("%w: supply_cap must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "supply_cap must be positive")
 	case p.BlockEmission > p.SupplyCap:
-		return fmt.Errorf("%w: block_emission exceeds supply_cap", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "block_emission exceeds supply_cap")
 	case p.MaxSubnets == 0 || p.MaxSubnets > 1024:
-		return fmt.Errorf("%w: max_subnets %d not in 1..1024", ErrInvalidParams, p.MaxSubnets)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_subnets %d not in 1..1024", p.MaxSubnets)
 	case p.SubnetLockDecayBlocks == 0:
-		return fmt.Errorf("%w: subnet_lock_decay_blocks must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "subnet_lock_decay_blocks must be positive")
 	case p.SubnetEmissionCapBps == 0 || p.SubnetEmissionCapBps > bpsDenominator:
-		return fmt.Errorf("%w: subnet_emission_cap_bps %d not in 1..10000", ErrInvalidParams, p.SubnetEmissionCapBps)
+		return errorsmod.Wrapf(ErrInvalidParams, "subnet_emission_cap_bps %d not in 1..10000", p.SubnetEmissionCapBps)
 	case uint64(p.OwnerCutBps)+uint64(p.MinerCutBps) > bpsDenominator:
-		return fmt.Errorf("%w: owner_cut_bps + miner_cut_bps exceeds 10000", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "owner_cut_bps + miner_cut_bps exceeds 10000")
 	case p.MaxEpochsPerBlock == 0 || p.MaxEpochsPerBlock > 64:
-		return fmt.Errorf("%w: max_epochs_per_block %d not in 1..64", ErrInvalidParams, p.MaxEpochsPerBlock)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_epochs_per_block %d not in 1..64", p.MaxEpochsPerBlock)
 	}
 	b := p.Bounds
 	switch {
 	case b.MinTempo == 0 || b.MinTempo > b.MaxTempo:
-		return fmt.Errorf("%w: tempo bounds [%d, %d]", ErrInvalidParams, b.MinTempo, b.MaxTempo)
+		return errorsmod.Wrapf(ErrInvalidParams, "tempo bounds [%d, %d]", b.MinTempo, b.MaxTempo)
 	case b.MaxUids == 0 || b.MaxUids > MaxUIDs:
-		return fmt.Errorf("%w: bounds.max_uids %d not in 1..%d", ErrInvalidParams, b.MaxUids, MaxUIDs)
+		return errorsmod.Wrapf(ErrInvalidParams, "bounds.max_uids %d not in 1..%d", b.MaxUids, MaxUIDs)
 	case b.MaxCommitRevealPeriod == 0:
-		return fmt.Errorf("%w: bounds.max_commit_reveal_period must be positive", ErrInvalidParams)
+		return errorsmod.Wrap(ErrInvalidParams, "bounds.max_commit_reveal_period must be positive")
 	}
 	if err := p.DefaultHyperparams.Validate(b); err != nil {
-		return fmt.Errorf("%w: default_hyperparams: %v", ErrInvalidParams, err)
+		return errorsmod.Wrapf(ErrInvalidParams, "default_hyperparams: %v", err)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func (p Params) Validate() error {
 // Validate checks h against the governance bounds b.
 func (h Hyperparams) Validate(b HyperparamBounds) error {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidHyperparams}, args...)...)
+		return errorsmod.Wrapf(ErrInvalidHyperparams, format, args...)
 	}
 	switch {
 	case h.Tempo < b.MinTempo || h.Tempo > b.MaxTempo:

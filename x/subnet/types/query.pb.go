@@ -363,24 +363,30 @@ func (m *QueryMetagraphRequest) GetNetuid() uint32 {
 	return 0
 }
 
-// NeuronInfo is a neuron as the metagraph shows it. Each fixed-point result of
-// the last epoch comes twice: as a decimal string for people (9 places, rounded
-// down) and as the chain's own Q2.62 integer (`*_fixed`, divide by 2^62) for
-// programs, which compare and rank without parsing decimals.
+// NeuronInfo is a neuron as the metagraph shows it. The last epoch's consensus,
+// incentive, dividends and validator trust come twice: as decimal strings with
+// 9 places (rounded down) for people, and as the raw Q2.62 fixed-point integers
+// the chain computed (the *_fixed fields) for programs.
 type NeuronInfo struct {
-	Uid                 uint32 `protobuf:"varint,1,opt,name=uid,proto3" json:"uid,omitempty"`
-	Hotkey              string `protobuf:"bytes,2,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
-	Axon                string `protobuf:"bytes,3,opt,name=axon,proto3" json:"axon,omitempty"`
-	Stake               uint64 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
-	ValidatorPermit     bool   `protobuf:"varint,5,opt,name=validator_permit,json=validatorPermit,proto3" json:"validator_permit,omitempty"`
-	Consensus           string `protobuf:"bytes,6,opt,name=consensus,proto3" json:"consensus,omitempty"`
-	Incentive           string `protobuf:"bytes,7,opt,name=incentive,proto3" json:"incentive,omitempty"`
-	Dividends           string `protobuf:"bytes,8,opt,name=dividends,proto3" json:"dividends,omitempty"`
-	ValidatorTrust      string `protobuf:"bytes,9,opt,name=validator_trust,json=validatorTrust,proto3" json:"validator_trust,omitempty"`
-	Emission            uint64 `protobuf:"varint,10,opt,name=emission,proto3" json:"emission,omitempty"`
-	TotalEmission       uint64 `protobuf:"varint,11,opt,name=total_emission,json=totalEmission,proto3" json:"total_emission,omitempty"`
-	RegisteredHeight    int64  `protobuf:"varint,12,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
-	LastUpdate          int64  `protobuf:"varint,13,opt,name=last_update,json=lastUpdate,proto3" json:"last_update,omitempty"`
+	Uid             uint32 `protobuf:"varint,1,opt,name=uid,proto3" json:"uid,omitempty"`
+	Hotkey          string `protobuf:"bytes,2,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Axon            string `protobuf:"bytes,3,opt,name=axon,proto3" json:"axon,omitempty"`
+	Stake           uint64 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
+	ValidatorPermit bool   `protobuf:"varint,5,opt,name=validator_permit,json=validatorPermit,proto3" json:"validator_permit,omitempty"`
+	// consensus, incentive, dividends and validator_trust are decimals for display
+	// (e.g. "0.250000000"); compute with the *_fixed fields instead.
+	Consensus        string `protobuf:"bytes,6,opt,name=consensus,proto3" json:"consensus,omitempty"`
+	Incentive        string `protobuf:"bytes,7,opt,name=incentive,proto3" json:"incentive,omitempty"`
+	Dividends        string `protobuf:"bytes,8,opt,name=dividends,proto3" json:"dividends,omitempty"`
+	ValidatorTrust   string `protobuf:"bytes,9,opt,name=validator_trust,json=validatorTrust,proto3" json:"validator_trust,omitempty"`
+	Emission         uint64 `protobuf:"varint,10,opt,name=emission,proto3" json:"emission,omitempty"`
+	TotalEmission    uint64 `protobuf:"varint,11,opt,name=total_emission,json=totalEmission,proto3" json:"total_emission,omitempty"`
+	RegisteredHeight int64  `protobuf:"varint,12,opt,name=registered_height,json=registeredHeight,proto3" json:"registered_height,omitempty"`
+	LastUpdate       int64  `protobuf:"varint,13,opt,name=last_update,json=lastUpdate,proto3" json:"last_update,omitempty"`
+	// consensus_fixed, incentive_fixed, dividends_fixed and validator_trust_fixed
+	// are the exact values in Q2.62 fixed point: the real value is the integer
+	// divided by 2^62 (One = 1<<62 = 4611686018427387904), so each lies in
+	// [0, 2^62]. They equal Neuron's fields of the same name without the suffix.
 	ConsensusFixed      uint64 `protobuf:"varint,14,opt,name=consensus_fixed,json=consensusFixed,proto3" json:"consensus_fixed,omitempty"`
 	IncentiveFixed      uint64 `protobuf:"varint,15,opt,name=incentive_fixed,json=incentiveFixed,proto3" json:"incentive_fixed,omitempty"`
 	DividendsFixed      uint64 `protobuf:"varint,16,opt,name=dividends_fixed,json=dividendsFixed,proto3" json:"dividends_fixed,omitempty"`
