@@ -4,7 +4,9 @@ package cmd
 import (
 	"errors"
 	"io"
+	"fmt"
 	"os"
+	"strings"
 
 	"cosmossdk.io/log"
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/config"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/debug"
 	"github.com/cosmos/cosmos-sdk/client/keys"
 	"github.com/cosmos/cosmos-sdk/client/pruning"
@@ -106,7 +109,34 @@ func NewRootCmd() *cobra.Command {
 	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
 		panic(err)
 	}
+	for _, c := range rootCmd.Commands() {
+		if c.Name() == "tx" {
+			simulateByDefault(c)
+		}
+	}
 	return rootCmd
+}
+
+// simulateByDefault makes --gas default to "auto" in every transaction
+// command under cmd: the transaction is simulated first, so one the chain
+// would refuse (an unknown denom, too little balance) fails with the chain's
+// error before it is signed, instead of being broadcast, reported as
+// "code: 0", and failing in the block.
+func simulateByDefault(cmd *cobra.Command) {
+	// The SDK registers --gas with an empty default that means 200000.
+	if f := cmd.Flags().Lookup(flags.FlagGas); f != nil && f.DefValue == "" {
+		f.DefValue = flags.GasFlagAuto
+		_ = f.Value.Set(flags.GasFlagAuto)
+		f.Usage = strings.Replace(f.Usage, fmt.Sprintf(" (default %d)", flags.DefaultGasLimit), "", 1)
+		// Execution can use a little more gas than the simulation did.
+		if a := cmd.Flags().Lookup(flags.FlagGasAdjustment); a != nil {
+			a.DefValue = "1.5"
+			_ = a.Value.Set("1.5")
+		}
+	}
+	for _, c := range cmd.Commands() {
+		simulateByDefault(c)
+	}
 }
 
 // readClientContext applies the persistent flags and the home's client.toml to ctx.
