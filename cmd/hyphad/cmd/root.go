@@ -38,6 +38,7 @@ import (
 
 // NewRootCmd returns the hyphad root command with every subcommand attached.
 func NewRootCmd() *cobra.Command {
+	publishVersion(BuildVersion())
 	// A throwaway app instance provides the codecs and module basics the CLI needs.
 	tempHome, err := os.MkdirTemp("", "hyphad-cli")
 	if err != nil {
@@ -93,6 +94,7 @@ func NewRootCmd() *cobra.Command {
 	rootCmd.AddCommand(subnetagents.ValidatorCommand())
 	rootCmd.AddCommand(subnetagents.GatewayCommand())
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
+	replaceCommand(rootCmd, versionCommand())
 	rootCmd.AddCommand(
 		server.StatusCommand(),
 		genutilcli.Commands(enc.TxConfig, basics, app.DefaultNodeHome),
@@ -107,6 +109,16 @@ func NewRootCmd() *cobra.Command {
 		panic(err)
 	}
 	return rootCmd
+}
+
+// replaceCommand swaps root's subcommand of the same name for cmd.
+func replaceCommand(root, cmd *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() == cmd.Name() {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(cmd)
 }
 
 // readClientContext applies the persistent flags and the home's client.toml to ctx.
