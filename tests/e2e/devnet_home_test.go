@@ -93,6 +93,18 @@ func TestDevnetHomeSafety(t *testing.T) {
 		}
 	})
 
+	t.Run("a missing key names the keyring and the fix", func(t *testing.T) {
+		_, err := d.TryTx("bank", "send", "nobody", d.Address(t, "bob"), "1uhyp")
+		if err == nil {
+			t.Fatal("send from a missing key succeeded")
+		}
+		msg := err.Error()
+		want := `key "nobody" not found in ` + d.Home + " (backend test); list keys with `hyphad keys list --home " + d.Home + "`"
+		if !strings.Contains(msg, want) || strings.Contains(msg, ".go:") || strings.Count(msg, "Error:") != 1 {
+			t.Fatalf("error output %q\nwant it to contain %q once, without source paths", msg, want)
+		}
+	})
+
 	d.Stop(t)
 
 	t.Run("reset needs --yes without a terminal", func(t *testing.T) {
