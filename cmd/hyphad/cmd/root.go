@@ -108,6 +108,7 @@ func NewRootCmd() *cobra.Command {
 	if err := autoCliOpts.EnhanceRootCommand(rootCmd); err != nil {
 		panic(err)
 	}
+	unifyOutputFlags(rootCmd)
 	return rootCmd
 }
 
