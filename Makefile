@@ -2,6 +2,11 @@
 GO      ?= go
 BUILD   ?= build
 PKGS    := ./...
+# Stamped into hyphad so `hyphad version` names the build (see cmd/hyphad/cmd/version.go).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/hypha-network/hypha/cmd/hyphad/cmd.Version=$(VERSION) \
+           -X github.com/hypha-network/hypha/cmd/hyphad/cmd.Commit=$(COMMIT)
 
 .PHONY: help build install devnet test test-unit test-e2e proto proto-check lint bench example-image clean
 
@@ -9,10 +14,10 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build hyphad into ./build
-	$(GO) build -o $(BUILD)/hyphad ./cmd/hyphad
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BUILD)/hyphad ./cmd/hyphad
 
 install: ## install hyphad into $GOPATH/bin
-	$(GO) install ./cmd/hyphad
+	$(GO) install -ldflags "$(LDFLAGS)" ./cmd/hyphad
 
 devnet: ## run the whole network locally (state in ~/.hypha-devnet)
 	$(GO) run ./cmd/hyphad devnet

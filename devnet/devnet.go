@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"time"
 
@@ -130,14 +131,9 @@ func Mnemonic(name string) string {
 // Exists reports whether home holds a devnet. It returns ErrCorruptHome when home
 // holds part of one (for example an interrupted first start).
 func Exists(home string) (bool, error) {
-	entries, err := os.ReadDir(home)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("read devnet home %s: %w", home, err)
-	case len(entries) == 0:
-		return false, nil
+	empty, err := IsEmptyHome(home)
+	if err != nil || empty {
+		return false, err
 	}
 	for _, f := range []string{
 		"config/genesis.json", "config/config.toml", "config/app.toml", "config/client.toml",
@@ -157,13 +153,37 @@ func Exists(home string) (bool, error) {
 	return true, nil
 }
 
-// Init creates a new devnet in home, which must not exist or be empty: node keys,
-// the funded test keyring, genesis with the validator's gentx, and config files
-// for ports. It writes into a temporary directory and renames it into place, so an
-// interrupted Init leaves nothing behind.
+// IsEmptyHome reports whether home is missing or holds nothing but the lock file.
+func IsEmptyHome(home string) (bool, error) {
+	entries, err := os.ReadDir(home)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("read devnet home %s: %w", home, err)
+	}
+	for _, e := range entries {
+		if e.Name() != LockFile {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Init creates a new devnet in home, which must be missing or empty (apart from
+// the lock file): node keys, the funded test keyring, genesis with the validator's
+// gentx, and config files for ports. It writes into a temporary directory beside
+// home and then renames its few top-level entries into home, so an interrupted
+// Init leaves at most a home that Exists reports as corrupt, never one that looks
+// complete. (The home itself is not replaced, because it holds the lock.)
 func Init(home string, ports Ports, enc app.EncodingConfig, basics module.BasicManager) error {
-	if err := os.MkdirAll(filepath.Dir(home), 0o755); err != nil {
-		return fmt.Errorf("create parent of %s: %w", home, err)
+	if empty, err := IsEmptyHome(home); err != nil {
+		return err
+	} else if !empty {
+		return fmt.Errorf("devnet home %s is not empty: run with --reset or pick another --home", home)
+	}
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return fmt.Errorf("create devnet home %s: %w", home, err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(home), "."+filepath.Base(home)+".init-")
 	if err != nil {
@@ -173,11 +193,73 @@ func Init(home string, ports Ports, enc app.EncodingConfig, basics module.BasicM
 	if err := initIn(tmp, ports, enc, basics); err != nil {
 		return err
 	}
-	if err := os.Remove(home); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("devnet home %s is not empty: %w", home, err)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("read new devnet home: %w", err)
 	}
-	if err := os.Rename(tmp, home); err != nil {
-		return fmt.Errorf("move devnet home into place: %w", err)
+	// config/ last: it holds the files Exists checks first, so a home that got
+	// only part of the entries reads as corrupt rather than as a devnet.
+	sort.SliceStable(entries, func(i, j int) bool { return entries[j].Name() == "config" && entries[i].Name() != "config" })
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(tmp, e.Name()), filepath.Join(home, e.Name())); err != nil {
+			return fmt.Errorf("move devnet %s into place: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// LooksLikeDevnet reports whether home holds a config/genesis.json whose chain id
+// is ChainID. It reads only that field, so it still recognises a devnet whose
+// other files are damaged: this is what makes --reset safe to offer.
+func LooksLikeDevnet(home string) bool {
+	bz, err := os.ReadFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		return false
+	}
+	var gen struct {
+		ChainID string `json:"chain_id"`
+	}
+	return json.Unmarshal(bz, &gen) == nil && gen.ChainID == ChainID
+}
+
+// CanReset returns ErrNotDevnetHome unless home is empty (see IsEmptyHome) or
+// LooksLikeDevnet. Callers that ask the user first check it before asking.
+func CanReset(home string) error {
+	empty, err := IsEmptyHome(home)
+	if err != nil || empty {
+		return err
+	}
+	if !LooksLikeDevnet(home) {
+		return fmt.Errorf("%w: refusing to reset %s: it has no config/genesis.json with chain id %s; "+
+			"delete it yourself if you mean to, or pick another --home", ErrNotDevnetHome, home, ChainID)
+	}
+	return nil
+}
+
+// ErrNotDevnetHome means a directory given to Reset is neither empty nor a devnet.
+var ErrNotDevnetHome = errors.New("not a devnet home")
+
+// Reset deletes everything in home except the lock file, which the caller holds
+// (see Lock). It refuses, with ErrNotDevnetHome, a directory that is neither empty
+// nor LooksLikeDevnet, so that a mistyped --home cannot wipe something else.
+func Reset(home string) error {
+	if err := CanReset(home); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(home)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read devnet home %s: %w", home, err)
+	}
+	for _, e := range entries {
+		if e.Name() == LockFile {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(home, e.Name())); err != nil {
+			return fmt.Errorf("reset devnet: %w", err)
+		}
 	}
 	return nil
 }

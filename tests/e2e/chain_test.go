@@ -76,7 +76,7 @@ func TestDevnetChain(t *testing.T) {
 		}{
 			{"bad recipient", []string{"bank", "send", "alice", "hypha1notanaddress", "5uhyp"}, "decoding bech32 failed"},
 			{"bad amount", []string{"bank", "send", "alice", bob, "5 u-hyp!"}, "invalid decimal coin expression"},
-			{"unknown sender", []string{"bank", "send", "mallory", bob, "5uhyp"}, "mallory.info: key not found"},
+			{"unknown sender", []string{"bank", "send", "mallory", bob, "5uhyp"}, `key "mallory" not found`},
 		} {
 			if _, err := d.TryTx(tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: got %v, want error containing %q", tc.name, err, tc.want)

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
@@ -22,6 +25,7 @@ import (
 	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/hypha-network/hypha/app"
@@ -40,6 +44,7 @@ const (
 	flagDemoPort = "demo-port"
 	flagProvider = "provider"
 	flagProvPort = "provider-port"
+	flagYes      = "yes"
 )
 
 // DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
@@ -52,9 +57,11 @@ func newDevnetCmd(initClientCtx client.Context, enc app.EncodingConfig, basics m
 		Long: `Run a complete local Hypha network in this process: a single-validator chain
 (chain-id ` + devnet.ChainID + `, 1 s blocks) with funded test accounts in a test keyring.
 
-The first run creates the network in --home (default ~/.hypha-devnet); later runs
-resume it from its last block. --reset deletes it and starts a new chain.
-Stop it with Ctrl-C. Point the CLI at it with --home, for example:
+The first run creates the network in --home (default ~/.hypha-devnet, not the
+node's usual ~/.hypha); later runs resume it from its last block. --reset deletes
+it and starts a new chain, after asking (pass --yes when stdin is not a terminal).
+One devnet at a time can run on a home. Stop it with Ctrl-C. Point the CLI at it
+with --home, for example:
 
   hyphad q bank balances $(hyphad keys show alice -a --home ~/.hypha-devnet) --home ~/.hypha-devnet`,
 		Args: cobra.NoArgs,
@@ -63,9 +70,6 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return nil },
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			home, _ := cmd.Flags().GetString(flags.FlagHome)
-			if !cmd.Flags().Changed(flags.FlagHome) {
-				home = DefaultDevnetHome
-			}
 			home, err := filepath.Abs(home)
 			if err != nil {
 				return fmt.Errorf("devnet home: %w", err)
@@ -78,6 +82,7 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 				*p.dst, _ = cmd.Flags().GetInt(p.flag)
 			}
 			reset, _ := cmd.Flags().GetBool(flagReset)
+			yes, _ := cmd.Flags().GetBool(flagYes)
 			withDemo, _ := cmd.Flags().GetBool(flagDemo)
 			demoPort, _ := cmd.Flags().GetInt(flagDemoPort)
 			withProvider, _ := cmd.Flags().GetBool(flagProvider)
@@ -85,13 +90,17 @@ Stop it with Ctrl-C. Point the CLI at it with --home, for example:
 			verbose, _ := cmd.Flags().GetBool(flagVerbose)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
-				home: home, ports: ports, reset: reset, verbose: verbose, logLevel: logLevel,
+				home: home, ports: ports, reset: reset, yes: yes, verbose: verbose, logLevel: logLevel,
 				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
 	}
-	cmd.Flags().Bool(flagReset, false, "Delete the devnet in --home and start a new chain")
+	// A local --home shadows the root's persistent one (default ~/.hypha), so that
+	// help shows the default the devnet really uses.
+	cmd.Flags().String(flags.FlagHome, DefaultDevnetHome, "Directory of the devnet's chain, keys and config")
+	cmd.Flags().Bool(flagReset, false, "Delete the devnet in --home and start a new chain (asks first)")
+	cmd.Flags().BoolP(flagYes, "y", false, "With --reset: delete without asking (required when stdin is not a terminal)")
 	cmd.Flags().Int(flagRPCPort, devnet.DefaultPorts.RPC, "CometBFT RPC port on 127.0.0.1")
 	cmd.Flags().Int(flagP2PPort, devnet.DefaultPorts.P2P, "CometBFT p2p port on 127.0.0.1")
 	cmd.Flags().Int(flagGRPCPort, devnet.DefaultPorts.GRPC, "gRPC port on 127.0.0.1")
@@ -108,6 +117,7 @@ type devnetRun struct {
 	home         string
 	ports        devnet.Ports
 	reset        bool
+	yes          bool
 	verbose      bool
 	logLevel     string
 	demo         bool
@@ -121,16 +131,30 @@ type devnetRun struct {
 
 func runDevnet(cmd *cobra.Command, r devnetRun) error {
 	out := cmd.OutOrStdout()
+	// The lock comes before anything else touches the home, so that a second
+	// devnet on it fails here and leaves the running one's files alone.
+	lock, err := devnet.Lock(r.home)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	if r.reset {
-		if err := os.RemoveAll(r.home); err != nil {
-			return fmt.Errorf("reset devnet: %w", err)
+		// Refuse a directory that is not a devnet before asking, not after.
+		if err := devnet.CanReset(r.home); err != nil {
+			return err
+		}
+		if err := confirmReset(cmd, r.home, r.yes); err != nil {
+			return err
+		}
+		if err := devnet.Reset(r.home); err != nil {
+			return err
 		}
 		fmt.Fprintf(out, "Removed the devnet in %s\n", r.home)
 	}
 	exists, err := devnet.Exists(r.home)
 	if err != nil {
 		if errors.Is(err, devnet.ErrCorruptHome) {
-			return fmt.Errorf("%w\nRun `hyphad devnet --reset` to delete it and start a new chain", err)
+			return fmt.Errorf("%w\n%s", err, resetHint(r.home))
 		}
 		return err
 	}
@@ -206,19 +230,62 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 	return nil
 }
 
+// resetHint tells the user how to start over in home. It always names --home:
+// without it, pasting the command would reset the default home instead.
+func resetHint(home string) string {
+	return fmt.Sprintf("Run `hyphad devnet --reset --home %s` to delete it and start a new chain, or pick another --home", home)
+}
+
+// ErrResetNotConfirmed means --reset was refused: not confirmed on the terminal,
+// or stdin is not a terminal and --yes was not given.
+var ErrResetNotConfirmed = errors.New("devnet reset not confirmed")
+
+// confirmReset asks on the terminal before --reset deletes home, unless yes is set.
+// Without a terminal it requires yes, so a script cannot wipe a home by accident.
+func confirmReset(cmd *cobra.Command, home string, yes bool) error {
+	if yes {
+		return nil
+	}
+	if empty, err := devnet.IsEmptyHome(home); err == nil && empty {
+		return nil // nothing to lose
+	}
+	in := cmd.InOrStdin()
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return fmt.Errorf("%w: --reset deletes everything in %s; stdin is not a terminal, so pass --yes to confirm", ErrResetNotConfirmed, home)
+	}
+	return promptReset(in, cmd.ErrOrStderr(), home)
+}
+
+// promptReset asks for home's path or "yes" on in and fails unless it gets one.
+func promptReset(in io.Reader, out io.Writer, home string) error {
+	fmt.Fprintf(out, "--reset deletes the devnet in %s: its chain, keys and agents' state.\n"+
+		"Type the home path or \"yes\" to continue: ", home)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("%w: no answer (%v)", ErrResetNotConfirmed, err)
+	}
+	if answer := strings.TrimSpace(line); answer == "yes" || answer == home {
+		return nil
+	}
+	return fmt.Errorf("%w: nothing was deleted", ErrResetNotConfirmed)
+}
+
 // reportDevnet waits for the first block, prints the network's endpoints and
 // accounts, then prints the height every ten seconds until ctx ends.
 func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, r devnetRun, logPath string) error {
-	height, err := waitForBlock(ctx, clientCtx, 60*time.Second)
+	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, r.home, nil, r.enc.Codec)
+	if err != nil {
+		return fmt.Errorf("open devnet keyring: %w", err)
+	}
+	// The agents and the demo start only once the node answers queries (see
+	// devnet.WaitReady for why a block height alone is not enough).
+	height, err := devnet.WaitReady(ctx, 60*time.Second, 200*time.Millisecond, readyCheck(clientCtx, kr))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return err
-	}
-	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, r.home, nil, r.enc.Codec)
-	if err != nil {
-		return fmt.Errorf("open devnet keyring: %w", err)
+		return fmt.Errorf("%w (node log: %s)", err, logPath)
 	}
 	bank := banktypes.NewQueryClient(clientCtx)
 
@@ -280,21 +347,28 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 	}
 }
 
-func waitForBlock(ctx context.Context, clientCtx client.Context, timeout time.Duration) (int64, error) {
-	deadline := time.Now().Add(timeout)
-	for {
+// readyCheck returns a devnet.ReadyCheck that reads the latest height from
+// CometBFT and then queries the validator's account through the application, the
+// same kind of query the agents make first.
+func readyCheck(clientCtx client.Context, kr keyring.Keyring) devnet.ReadyCheck {
+	auth := authtypes.NewQueryClient(clientCtx)
+	return func(ctx context.Context) (int64, error) {
 		st, err := clientCtx.Client.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= 1 {
-			return st.SyncInfo.LatestBlockHeight, nil
+		if err != nil {
+			return 0, fmt.Errorf("node status: %w", err)
 		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("devnet produced no block within %s: see the node log", timeout)
+		rec, err := kr.Key("validator")
+		if err != nil {
+			return 0, fmt.Errorf("devnet key validator: %w", err)
 		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		addr, err := rec.GetAddress()
+		if err != nil {
+			return 0, fmt.Errorf("devnet key validator: %w", err)
 		}
+		if _, err := auth.Account(ctx, &authtypes.QueryAccountRequest{Address: addr.String()}); err != nil {
+			return 0, fmt.Errorf("account query: %w", err)
+		}
+		return st.SyncInfo.LatestBlockHeight, nil
 	}
 }
 

@@ -3,8 +3,8 @@ package cmd
 
 import (
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -16,8 +16,8 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/config"
-	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/debug"
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/client/keys"
 	"github.com/cosmos/cosmos-sdk/client/pruning"
 	"github.com/cosmos/cosmos-sdk/client/rpc"
@@ -41,6 +41,7 @@ import (
 
 // NewRootCmd returns the hyphad root command with every subcommand attached.
 func NewRootCmd() *cobra.Command {
+	publishVersion(BuildVersion())
 	// A throwaway app instance provides the codecs and module basics the CLI needs.
 	tempHome, err := os.MkdirTemp("", "hyphad-cli")
 	if err != nil {
@@ -96,6 +97,7 @@ func NewRootCmd() *cobra.Command {
 	rootCmd.AddCommand(subnetagents.ValidatorCommand())
 	rootCmd.AddCommand(subnetagents.GatewayCommand())
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
+	replaceCommand(rootCmd, versionCommand())
 	rootCmd.AddCommand(
 		server.StatusCommand(),
 		genutilcli.Commands(enc.TxConfig, basics, app.DefaultNodeHome),
@@ -114,6 +116,7 @@ func NewRootCmd() *cobra.Command {
 			simulateByDefault(c)
 		}
 	}
+	unifyOutputFlags(rootCmd)
 	return rootCmd
 }
 
@@ -137,6 +140,16 @@ func simulateByDefault(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		simulateByDefault(c)
 	}
+}
+
+// replaceCommand swaps root's subcommand of the same name for cmd.
+func replaceCommand(root, cmd *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Name() == cmd.Name() {
+			root.RemoveCommand(c)
+		}
+	}
+	root.AddCommand(cmd)
 }
 
 // readClientContext applies the persistent flags and the home's client.toml to ctx.
