@@ -401,7 +401,7 @@ func (a *Agent) settled(height int64, batch []leaseMsg, res *broadcast.Result) {
 			if r, err := broadcast.Response[*types.MsgLeaseHeartbeatResponse](res, i); err == nil {
 				next = fmt.Sprintf(", next deadline %d", r.NextDeadline)
 			}
-			a.log.Printf("lease %d: heartbeat in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
+			a.log.Printf("lease %d: heartbeat sent, in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
 		case *types.MsgWithdrawLease:
 			a.withdrawals.Add(1)
 			paid := "?"
