@@ -58,8 +58,8 @@ type Workspace struct {
 	entries  []scored  // one block of columns' staked entries
 	tmp      []scored  // median selection scratch, two halves
 	rowStart []int     // row offsets of the new bonds
-	sums     []sum128  // Yuma 2 column sums
-	divs     []divisor // Yuma 2 column divisors
+	sums     []sum128  // bond column sums
+	divs     []divisor // bond column divisors
 	arg      []uint64  // liquid alpha: per-bond sigmoid arguments and rates
 	buy      []Fixed   // liquid alpha: per-bond buying weights
 }
@@ -523,7 +523,8 @@ func clipBuy(w, c, penalty Fixed) (clipped, buy Fixed) {
 // liquidEMA is the Yuma 3 bond update with liquid alpha, its parameters
 // hoisted out of the per-bond loops.
 type liquidEMA struct {
-	cons, inc          []Fixed
+	cons               []Fixed
+	colSum             []sum128 // new bonds' column sums, for the dividends
 	penalty, low, high Fixed
 	steep              uint64   // |AlphaSigmoidSteepness|
 	flip               bool     // AlphaSigmoidSteepness < 0
@@ -531,10 +532,10 @@ type liquidEMA struct {
 	buy                []Fixed  // sameSupport scratch, n long
 }
 
-func newLiquidEMA(p *Params, cons, inc []Fixed) liquidEMA {
+func newLiquidEMA(p *Params, cons []Fixed, colSum []sum128) liquidEMA {
 	s := int64(p.AlphaSigmoidSteepness)
 	return liquidEMA{
-		cons: cons, inc: inc, penalty: p.BondPenalty,
+		cons: cons, colSum: colSum, penalty: p.BondPenalty,
 		low: p.AlphaLow, high: p.AlphaHigh,
 		steep: uint64(max(s, -s)), flip: s < 0,
 	}
@@ -575,8 +576,8 @@ func (l *liquidEMA) bond(cons, weight, bond Fixed) Fixed {
 // general merge and the legacy implementation bit for bit.
 //
 //go:noinline
-func (l *liquidEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m int, vt Fixed, acc acc128, ok bool) {
-	cons, inc := l.cons, l.inc
+func (l *liquidEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m int, vt Fixed, ok bool) {
+	cons, colSum := l.cons, l.colSum
 	penalty, low, high, steep, flip := l.penalty, l.low, l.high, l.steep, l.flip
 	span := high - low
 	vals, old, dst = vals[:len(cols)], old[:len(cols)], dst[:len(cols)]
@@ -642,10 +643,23 @@ func (l *liquidEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m
 		al, bv := Fixed(arg[k]), old[k].Value
 		nb := min(mulUnit(One-al, bv)+mulUnit(al, buy[k]), One)
 		dst[m] = Bond{UID: j, Value: nb}
-		acc.addMul(nb, inc[j])
+		colSum[j].add(uint64(nb))
 		m += int(uint64(-nb) >> 63)
 	}
-	return m, vt, acc, diff == 0
+	if diff != 0 {
+		unsum(colSum, dst[:m])
+		return 0, 0, false
+	}
+	return m, vt, true
+}
+
+// unsum subtracts bonds from their column sums, undoing the additions of a
+// fast path that found the supports differ. The zero bonds it added are
+// not in bonds, and subtracting them would change nothing.
+func unsum(colSum []sum128, bonds []Bond) {
+	for _, e := range bonds {
+		colSum[e.UID].sub(uint64(e.Value))
+	}
 }
 
 // oldBonds returns validator i's previous bond row (nil if none).
@@ -686,10 +700,20 @@ func splitRows(flat []Bond, start []int) [][]Bond {
 // row sum.
 
 // yuma3Bonds computes Yuma 3 bonds and dividends:
-// B_ij = min(1, (1-a_ij)*B_ij + a_ij*WB_ij), d_i = s_i * sum_j B_ij*I_j.
+// B_ij = min(1, (1-a_ij)*B_ij + a_ij*WB_ij), and d_i = s_i * sum_j Bn_ij*I_j
+// for the column-normalized bonds Bn_ij = B_ij / sum_k B_kj, as subtensor's
+// epoch computes them (inplace_col_normalize, mat_vec_mul, row_sum,
+// vec_mul; the stored bonds stay unnormalized proportions). Normalizing
+// the columns first gives each miner's incentive out in full to its
+// bondholders, however much bond the column holds in all; without it a
+// miner whose bonds sum higher would pay its validators more.
 func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out *Output) {
 	n := in.N
 	cons, inc, div := out.Consensus, out.Incentive, out.Dividends
+	// The bond passes sum each column of the new bonds, exactly.
+	colSum := grow(ws.sums, n)
+	ws.sums = colSum
+	clear(colSum)
 	liquid := p.LiquidAlpha && slices.ContainsFunc(cons, func(c Fixed) bool { return c != 0 })
 	penalty := p.BondPenalty
 	alpha := One - p.BondsMovingAverage
@@ -698,8 +722,8 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 	// With no stale bonds, rows whose weights and old bonds have the same
 	// uids, as in a steady subnet, take a tight loop.
 	fast := !checkFresh
-	fixed := fixedEMA{cons: cons, inc: inc, penalty: penalty, keep: keep, alpha: alpha}
-	liq := newLiquidEMA(p, cons, inc)
+	fixed := fixedEMA{cons: cons, colSum: colSum, penalty: penalty, keep: keep, alpha: alpha}
+	liq := newLiquidEMA(p, cons, colSum)
 	if liquid && fast {
 		ws.arg, ws.buy = grow(ws.arg, n), grow(ws.buy, n)
 		liq.arg, liq.buy = ws.arg, ws.buy
@@ -717,21 +741,18 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			dst := flat[len(flat) : len(flat)+len(cols)]
 			var m int
 			var vt Fixed
-			var acc acc128
 			var ok bool
 			if liquid {
-				m, vt, acc, ok = liq.sameSupport(cols, vals, old, dst)
+				m, vt, ok = liq.sameSupport(cols, vals, old, dst)
 			} else {
-				m, vt, acc, ok = fixed.sameSupport(cols, vals, old, dst)
+				m, vt, ok = fixed.sameSupport(cols, vals, old, dst)
 			}
 			if ok {
 				flat = flat[:len(flat)+m]
-				div[i] = mul(acc.fixed(), stake[i])
 				out.ValidatorTrust[i] = vt
 				continue
 			}
 		}
-		var acc acc128
 		var vt, v Fixed
 		for a, b := 0, 0; a < len(cols) || b < len(old); {
 			var j uint32
@@ -766,35 +787,82 @@ func (ws *Workspace) yuma3Bonds(p *Params, in *Input, w csr, stake []Fixed, out 
 			}
 			if nb != 0 {
 				flat = append(flat, Bond{UID: j, Value: nb})
-				acc.addMul(nb, inc[j])
+				colSum[j].add(uint64(nb))
 			}
 		}
-		div[i] = mul(acc.fixed(), stake[i])
 		out.ValidatorTrust[i] = vt
 	}
 	start[n] = len(flat)
+	divs := grow(ws.divs, n)
+	ws.divs = divs
+	for j := 0; j < n; j++ {
+		divs[j] = colSum[j].divisor()
+	}
+	colNormDividends(flat, start, stake, divs, inc, div)
 	normalize(div)
 	out.Bonds = splitRows(flat, start)
 }
 
+// colNormDividends sets div[i] = mul(floor(sum_j Bn_ij*I_j), s_i) for the
+// column-normalized bonds Bn_ij = Ratio(B_ij, S_j), where row i of the bonds
+// is flat[start[i]:start[i+1]] and divs[j] divides by the column sum S_j.
+// Each quotient rounds toward zero, as normalize's do, and the products are
+// summed exactly. A column whose sum is zero holds no stored (non-zero)
+// bond, so subtensor's rule of leaving such a column unnormalized needs no
+// case here; a bond is at most its column sum, so frac applies. Rows
+// without stake are skipped, since their dividend is 0 (div must be zero on
+// entry). It is kept out of line so that its loop gets the registers to
+// itself.
+//
+//go:noinline
+func colNormDividends(flat []Bond, start []int, stake []Fixed, divs []divisor, inc, div []Fixed) {
+	for i, s := range stake {
+		if s == 0 {
+			continue
+		}
+		div[i] = mul(colNormDot(flat[start[i]:start[i+1]], divs, inc), s)
+	}
+}
+
+// colNormDot returns floor(sum_j Ratio(B_j, S_j)*I_j) over one bond row,
+// summed exactly. It is its own function, kept out of line, and it writes
+// acc128.addMul out on two locals (the method's pointer receiver would keep
+// the sum in memory), so that the sum and the division's temporaries stay
+// in registers.
+//
+//go:noinline
+func colNormDot(row []Bond, divs []divisor, inc []Fixed) Fixed {
+	var hi, lo uint64
+	for _, e := range row {
+		d := &divs[e.UID]
+		ph, pl := bits.Mul64(uint64(d.frac(uint64(e.Value)>>(d.pre&63))), uint64(inc[e.UID]))
+		var c uint64
+		lo, c = bits.Add64(lo, pl, 0)
+		hi += ph + c
+	}
+	return acc128{hi: hi, lo: lo}.fixed()
+}
+
 // fixedEMA is the Yuma 3 bond update with a fixed alpha.
 type fixedEMA struct {
-	cons, inc            []Fixed
+	cons                 []Fixed
+	colSum               []sum128 // new bonds' column sums, for the dividends
 	penalty, keep, alpha Fixed
 }
 
 // sameSupport computes the new bonds of a row whose weights (cols, vals) and
 // old bonds are on the same uids, none of them stale: it writes the non-zero
-// new bonds to dst (at least len(cols) long) and returns their number, the
-// row's validator trust and its bond-incentive dot product. If the uids
-// differ after all, ok is false and the results are meaningless. Like the
-// general merge it skips no work that matters: a pair whose weight and bond
-// are both zero yields a zero bond, which is not stored, and adds nothing.
-// It is kept out of line so that its loop gets the registers to itself.
+// new bonds to dst (at least len(cols) long), adds them to their column
+// sums and returns their number and the row's validator trust. If the uids
+// differ after all, it undoes its additions to the column sums and returns
+// ok false. Like the general merge it skips no work that matters: a pair
+// whose weight and bond are both zero yields a zero bond, which is not
+// stored, and adds nothing. It is kept out of line so that its loop gets
+// the registers to itself.
 //
 //go:noinline
-func (e *fixedEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m int, vt Fixed, acc acc128, ok bool) {
-	cons, inc := e.cons, e.inc
+func (e *fixedEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m int, vt Fixed, ok bool) {
+	cons, colSum := e.cons, e.colSum
 	vals, old, dst = vals[:len(cols)], old[:len(cols)], dst[:len(cols)]
 	var diff uint32
 	for k, j := range cols {
@@ -804,13 +872,17 @@ func (e *fixedEMA) sameSupport(cols []uint32, vals []Fixed, old, dst []Bond) (m 
 		vt += v
 		nb := min(mulUnit(e.keep, b.Value)+mulUnit(e.alpha, wv), One)
 		// Write, then advance only past a non-zero bond; adding a zero
-		// product to the dot product changes nothing. nb <= One < 2^63,
-		// so the sign bit of -nb tells whether nb is non-zero.
+		// bond to the column sum changes nothing. nb <= One < 2^63, so
+		// the sign bit of -nb tells whether nb is non-zero.
 		dst[m] = Bond{UID: j, Value: nb}
-		acc.addMul(nb, inc[j])
+		colSum[j].add(uint64(nb))
 		m += int(uint64(-nb) >> 63)
 	}
-	return m, vt, acc, diff == 0
+	if diff != 0 {
+		unsum(colSum, dst[:m])
+		return 0, 0, false
+	}
+	return m, vt, true
 }
 
 // yuma2Bonds computes original-Yuma bonds and dividends: old bonds and the

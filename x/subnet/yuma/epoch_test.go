@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -144,6 +145,36 @@ func TestEpochExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestYuma3DividendsColumnNormalized checks that Yuma 3 dividends come from
+// the column-normalized bonds, as in subtensor, while the stored bonds stay
+// proportions. With the EMA frozen (alpha 0) the bonds of the two miners are
+// columns {0.6, 0.2} and {0.1, 0.1}; normalized, {3/4, 1/4} and {1/2, 1/2}.
+// At incentive 1/2 each and equal stakes the dividends are 5/8 and 3/8 (the
+// unnormalized bonds would give 0.7 and 0.3).
+func TestYuma3DividendsColumnNormalized(t *testing.T) {
+	p := DefaultParams()
+	p.BondsMovingAverage = One // alpha = 0: new bonds = old bonds
+	tenth := Ratio(1, 10)
+	in := Input{N: 4, Stake: []uint64{1, 1, 0, 0},
+		Weights: [][]Weight{{{2, 1}, {3, 1}}, {{2, 1}, {3, 1}}, nil, nil},
+		Bonds:   [][]Bond{{{2, 6 * tenth}, {3, tenth}}, {{2, 2 * tenth}, {3, tenth}}, nil, nil}}
+	out, err := Epoch(p, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Incentive[2] != Half || out.Incentive[3] != Half {
+		t.Fatalf("incentive = %v, want 1/2 each", out.Incentive)
+	}
+	for i, want := range []Fixed{Ratio(5, 8), Ratio(3, 8), 0, 0} {
+		if d := int64(out.Dividends[i] - want); d > 64 || d < -64 {
+			t.Errorf("dividends[%d] = %v, want %v", i, out.Dividends[i], want)
+		}
+	}
+	if !slices.Equal(out.Bonds[0], in.Bonds[0]) || !slices.Equal(out.Bonds[1], in.Bonds[1]) {
+		t.Errorf("bonds = %v, want the old bonds %v unnormalized", out.Bonds, in.Bonds)
 	}
 }
 

@@ -52,11 +52,11 @@ var goldenCases = []struct {
 	reg      bool // random LastUpdate/RegisteredAt: stale weights and bonds
 	expected string
 }{
-	{"yuma3", Yuma3, false, One, 1000, 1, false, "66efe8205edbe72b76140ea48b6269423cf0b823c02adf75e27f18476f7dd91b"},
-	{"yuma3-liquid", Yuma3, true, One, 1000, 1, false, "907732619fcbd5500331f514db271f6b882d42b6b5fe3224f1951b42b54ff294"},
-	{"yuma3-liquid-pen1/3-steep-37", Yuma3, true, Ratio(1, 3), -37, 1, false, "268a3964d8f8aaa4db53c4ec7af55e76795278d1c27cdb7d22e4b84ca613652e"},
-	{"yuma3-liquid-pen0-steep5", Yuma3, true, 0, 5, 0.3, false, "227f2cd97da4fea905bf6bf07e49458c68283e8bda55432b25cb39119ba7fc24"},
-	{"yuma3-liquid-reg", Yuma3, true, Ratio(2, 3), 1000, 0.7, true, "5084dee35935d3f4528fe7e740376aca322c0a511e7b1acc9c34c00e2b709b36"},
+	{"yuma3", Yuma3, false, One, 1000, 1, false, "d07f8213de5a218244c7003c7191c437c1ed14c07d17af374d697ef4ff6a8a83"},
+	{"yuma3-liquid", Yuma3, true, One, 1000, 1, false, "e441d42c56c51195291b79394403afab6d5472e34fa105bc49910ba6ad7fd738"},
+	{"yuma3-liquid-pen1/3-steep-37", Yuma3, true, Ratio(1, 3), -37, 1, false, "caf247ff619ffe2c2048bb3a6fbb84f46ec0d39149cb036b9ce49ecf2f469e00"},
+	{"yuma3-liquid-pen0-steep5", Yuma3, true, 0, 5, 0.3, false, "249b1d219c1249febba1b735c86b13664d95efa04e2a391f6922cb54f3eaae8c"},
+	{"yuma3-liquid-reg", Yuma3, true, Ratio(2, 3), 1000, 0.7, true, "b9d794dc6249728f4135e5479141d57162a71f02da0d3aa4e14d9794a2af09c9"},
 	{"yuma2", Yuma2, false, One, 1000, 1, false, "938cee8ba5198539fcb6b68bfbd845a29ff820ad6e7439e3b2f0212c686d326e"},
 	{"yuma2-pen1/3", Yuma2, false, Ratio(1, 3), 1000, 1, false, "313e080d009caf94c43a70ec6d37990e5a9e0fc64c97099cf629b8b96b2a11c7"},
 	{"yuma2-pen0-sparse", Yuma2, false, 0, 1000, 0.3, false, "45c67f0836684a255ce57067c78ba4e30ad9152a4c70964078e94ca761f7b89c"},

@@ -342,7 +342,10 @@ func legacySplitRows(flat []Bond, start []int) [][]Bond {
 }
 
 // legacyYuma3Bonds computes Yuma 3 bonds and dividends:
-// B_ij = min(1, (1-a_ij)*B_ij + a_ij*WB_ij), d_i = s_i * sum_j B_ij*I_j.
+// B_ij = min(1, (1-a_ij)*B_ij + a_ij*WB_ij), d_i = s_i * sum_j Bn_ij*I_j
+// with Bn_ij = B_ij / sum_k B_kj, the column-normalized bonds. (The
+// dividends rule postdates the workspace optimization; it is written here
+// in the plainest form, with sum128.ratio, for the bit-identity tests.)
 func legacyYuma3Bonds(p Params, in *Input, w csr, wb, stake []Fixed, out *Output) {
 	n := in.N
 	liquid := p.LiquidAlpha && slices.ContainsFunc(out.Consensus, func(c Fixed) bool { return c != 0 })
@@ -350,9 +353,9 @@ func legacyYuma3Bonds(p Params, in *Input, w csr, wb, stake []Fixed, out *Output
 	flat := make([]Bond, 0, legacyBondCapacity(in, len(w.val)))
 	start := make([]int, n+1)
 	div := make([]Fixed, n)
+	colSum := make([]sum128, n)
 	for i := 0; i < n; i++ {
 		start[i] = len(flat)
-		var acc acc128
 		legacyMergeRow(in, w, wb, w.start[i], w.start[i+1], legacyOldBonds(in, i), func(j uint32, wv, bv Fixed) {
 			alpha := fixedAlpha
 			if liquid {
@@ -361,12 +364,18 @@ func legacyYuma3Bonds(p Params, in *Input, w csr, wb, stake []Fixed, out *Output
 			nb := min(mul(One-alpha, bv)+mul(alpha, wv), One)
 			if nb != 0 {
 				flat = append(flat, Bond{UID: j, Value: nb})
-				acc.addMul(nb, out.Incentive[j])
+				colSum[j].add(uint64(nb))
 			}
 		})
-		div[i] = mul(acc.fixed(), stake[i])
 	}
 	start[n] = len(flat)
+	for i := 0; i < n; i++ {
+		var acc acc128
+		for _, e := range flat[start[i]:start[i+1]] {
+			acc.addMul(legacyRatio128(colSum[e.UID], uint64(e.Value)), out.Incentive[e.UID])
+		}
+		div[i] = mul(acc.fixed(), stake[i])
+	}
 	legacyNormalize(div)
 	out.Dividends = div
 	out.Bonds = legacySplitRows(flat, start)

@@ -12,7 +12,7 @@ type refOutput struct {
 	consensus, incentive, dividends, valTrust []float64
 	bonds                                     [][]float64
 	// minNorm is the smallest non-zero total the epoch divided by (rank
-	// total, dividend total, Yuma 2 bond column sums): outputs normalized
+	// total, dividend total, bond column sums): outputs normalized
 	// by a total T carry a fixed-point error of about n*2^-62/T.
 	minNorm float64
 }

@@ -52,7 +52,7 @@ type Output struct {
 	Consensus, Incentive, Dividends, ValidatorTrust []float64
 	Bonds                                           [][]float64
 	// MinNorm is the smallest non-zero total the epoch divided by (rank
-	// total, dividend total, Yuma 2 bond column sums): outputs normalized
+	// total, dividend total, bond column sums): outputs normalized
 	// by a total T carry a fixed-point error of about n*2^-62/T.
 	MinNorm float64
 }
@@ -289,14 +289,29 @@ func Epoch(p Params, in Input, oldBonds [][]float64) Output {
 			liquid = liquid || (p.LiquidAlpha && c != 0)
 		}
 		for i := range B {
-			var t float64
 			for j := range B[i] {
 				a := alpha
 				if liquid {
 					a = refSigmoidAlpha(p, out.Consensus[j], WB[i][j], B[i][j])
 				}
 				B[i][j] = math.Min((1-a)*B[i][j]+a*WB[i][j], 1)
-				t += B[i][j] * out.Incentive[j]
+			}
+		}
+		// Dividends come from the column-normalized bonds (subtensor's
+		// inplace_col_normalize; a zero column stays zero), while the bonds
+		// themselves are kept as proportions.
+		Bn := Dense(n)
+		for i := range B {
+			copy(Bn[i], B[i])
+		}
+		for _, t := range colSums(Bn) {
+			out.note(t)
+		}
+		refColNormalize(Bn)
+		for i := range Bn {
+			var t float64
+			for j := range Bn[i] {
+				t += Bn[i][j] * out.Incentive[j]
 			}
 			out.Dividends[i] = t * s[i]
 		}
