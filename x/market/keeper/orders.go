@@ -511,7 +511,9 @@ func (k Keeper) startLease(ctx context.Context, o types.Order, bid types.Bid, p 
 	if err := k.ExpiryQueue.Remove(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
 		return err
 	}
-	p.Allocated = p.Allocated.Add(alloc)
+	if p.Allocated, err = p.Allocated.AddChecked(alloc); err != nil {
+		return err
+	}
 	p.ActiveLeases++
 	if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
 		return err
