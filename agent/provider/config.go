@@ -26,8 +26,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
-	"github.com/hypha-network/hypha/agent/tenant"
-	"github.com/hypha-network/hypha/x/market/client/cli"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -200,24 +198,24 @@ func (c *Config) fill() error {
 // InventorySpec converts the declared inventory to the chain type.
 func (c *Config) InventorySpec() (types.Inventory, error) {
 	var inv types.Inventory
-	cpu, err := tenant.ParseCPU(c.Inventory.CPU)
+	cpu, err := types.ParseCPU(c.Inventory.CPU)
 	if err != nil || cpu == 0 {
 		return inv, fmt.Errorf("provider config inventory.cpu %q: give cores (8) or millis (8000m)", c.Inventory.CPU)
 	}
-	mem, err := cli.ParseSize(c.Inventory.Memory)
+	mem, err := types.ParseSize(c.Inventory.Memory)
 	if err != nil || mem == 0 {
 		return inv, fmt.Errorf("provider config inventory.memory %q: give a size like 16Gi", c.Inventory.Memory)
 	}
 	inv.CpuMillis, inv.MemoryBytes = cpu, mem
 	for _, s := range c.Inventory.Storage {
-		n, err := cli.ParseSize(s.Size)
+		n, err := types.ParseSize(s.Size)
 		if err != nil {
 			return inv, fmt.Errorf("provider config storage %q: %w", s.Class, err)
 		}
 		inv.Storage = append(inv.Storage, types.StorageCapacity{Class: s.Class, Bytes: n})
 	}
 	for _, g := range c.Inventory.GPUs {
-		v, err := cli.ParseSize(g.VRAM)
+		v, err := types.ParseSize(g.VRAM)
 		if err != nil {
 			return inv, fmt.Errorf("provider config gpu %q vram: %w", g.Model, err)
 		}

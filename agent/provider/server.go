@@ -23,7 +23,6 @@ import (
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/agent/tenant"
-	"github.com/hypha-network/hypha/x/market/client/cli"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -269,9 +268,9 @@ func (a *Agent) instance(lease uint64, name string, s *tenant.Service, p *tenant
 	case kind == "docker" && s.Image == "":
 		return runtime.Instance{}, errorf(http.StatusUnprocessableEntity, "service %s has no image, but this provider runs the docker runtime: give an image", name)
 	}
-	cpu, _ := tenant.ParseCPU(p.CPU)
-	mem, _ := cli.ParseSize(orZero(p.Memory))
-	disk, _ := cli.ParseSize(orZero(p.Storage))
+	cpu, _ := types.ParseCPU(p.CPU)
+	mem, _ := types.ParseSize(orZero(p.Memory))
+	disk, _ := types.ParseSize(orZero(p.Storage))
 	inst := runtime.Instance{Lease: lease, Service: name, CPUMillis: cpu, MemoryBytes: mem, StorageBytes: disk}
 	if a.rt.Kind() == "docker" {
 		inst.Image = s.Image

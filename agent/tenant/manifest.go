@@ -9,13 +9,11 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"gopkg.in/yaml.v3"
 
-	"github.com/hypha-network/hypha/x/market/client/cli"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -69,7 +67,7 @@ type Profile struct {
 // GPURequirement is what one instance of the profile asks of each GPU, with
 // Count GPUs (0 when the profile needs none).
 func (p *Profile) GPURequirement() (types.GPURequirement, error) {
-	vram, err := cli.ParseSize(orZero(p.GPU.MinVRAM))
+	vram, err := types.ParseSize(orZero(p.GPU.MinVRAM))
 	if err != nil {
 		return types.GPURequirement{}, fmt.Errorf("gpu.min_vram: %w", err)
 	}
@@ -181,31 +179,6 @@ func (m *Manifest) MaxPrice() (sdk.Coin, error) {
 	return c, nil
 }
 
-// ParseCPU parses a CPU quantity: "500m" (millis), "0.5" or "2" (cores).
-func ParseCPU(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
-	if m, ok := strings.CutSuffix(s, "m"); ok {
-		return strconv.ParseUint(m, 10, 64)
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	w, err := strconv.ParseUint(whole, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("cpu %q: use cores (1, 0.5) or millis (500m)", s)
-	}
-	ms := w * 1000
-	if frac != "" {
-		if len(frac) > 3 {
-			return 0, fmt.Errorf("cpu %q: at most millicore precision", s)
-		}
-		f, err := strconv.ParseUint((frac + "00")[:3], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("cpu %q: use cores (1, 0.5) or millis (500m)", s)
-		}
-		ms += f
-	}
-	return ms, nil
-}
-
 // Resources returns the total resources of the manifest: each profile times
 // the count of the services using it, plus every exposed port.
 func (m *Manifest) Resources() (types.ResourceSpec, error) {
@@ -216,15 +189,15 @@ func (m *Manifest) Resources() (types.ResourceSpec, error) {
 		if p == nil {
 			return spec, fmt.Errorf("service %q: profile %q is not defined", name, s.Profile)
 		}
-		cpu, err := ParseCPU(p.CPU)
+		cpu, err := types.ParseCPU(p.CPU)
 		if err != nil {
 			return spec, fmt.Errorf("profile %q: %w", s.Profile, err)
 		}
-		mem, err := cli.ParseSize(orZero(p.Memory))
+		mem, err := types.ParseSize(orZero(p.Memory))
 		if err != nil {
 			return spec, fmt.Errorf("profile %q memory %q: %w", s.Profile, p.Memory, err)
 		}
-		disk, err := cli.ParseSize(orZero(p.Storage))
+		disk, err := types.ParseSize(orZero(p.Storage))
 		if err != nil {
 			return spec, fmt.Errorf("profile %q storage %q: %w", s.Profile, p.Storage, err)
 		}

@@ -99,19 +99,6 @@ func TestFitsLease(t *testing.T) {
 	}
 }
 
-func TestParseCPU(t *testing.T) {
-	for in, want := range map[string]uint64{"1": 1000, "0.5": 500, "250m": 250, "2.25": 2250} {
-		if got, err := ParseCPU(in); err != nil || got != want {
-			t.Errorf("ParseCPU(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "x", "1.2345"} {
-		if _, err := ParseCPU(in); err == nil {
-			t.Errorf("ParseCPU(%q) accepted", in)
-		}
-	}
-}
-
 // The example manifests in examples/deploy must stay valid.
 func TestExampleManifests(t *testing.T) {
 	files, err := filepath.Glob("../../examples/deploy/*.yaml")

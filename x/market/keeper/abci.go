@@ -68,7 +68,7 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			}
 			continue
 		}
-		if err := k.closeOpenOrder(ctx, o, types.ReasonExpired); err != nil {
+		if _, err := k.closeOpenOrder(ctx, o, types.ReasonExpired); err != nil {
 			return fmt.Errorf("market: expiry of order %d: %w", o.Id, err)
 		}
 	}
@@ -115,7 +115,8 @@ func (k Keeper) onRunDry(ctx context.Context, id uint64) error {
 	if l.State != types.LeaseActive {
 		return k.RunDryQueue.Remove(ctx, collections.Join(e.RunDryHeight, id))
 	}
-	return k.closeLease(ctx, l, types.ReasonInsufficientFunds, "escrow exhausted")
+	_, err = k.closeLease(ctx, l, types.ReasonInsufficientFunds, "escrow exhausted")
+	return err
 }
 
 func (k Keeper) onMissedHeartbeat(ctx context.Context, id uint64) error {
@@ -126,5 +127,6 @@ func (k Keeper) onMissedHeartbeat(ctx context.Context, id uint64) error {
 	if l.State != types.LeaseActive {
 		return k.HeartbeatQueue.Remove(ctx, collections.Join(l.HeartbeatDeadline, id))
 	}
-	return k.closeLease(ctx, l, types.ReasonProviderFault, "missed heartbeat")
+	_, err = k.closeLease(ctx, l, types.ReasonProviderFault, "missed heartbeat")
+	return err
 }

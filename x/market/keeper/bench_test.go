@@ -31,8 +31,6 @@ func seedLeases(b testing.TB, f *fixture, n int) {
 		noErr(b, f.k.Escrows.Set(f.ctx, id, e))
 		noErr(b, f.k.HeartbeatQueue.Set(f.ctx, collections.Join(l.HeartbeatDeadline, id)))
 		noErr(b, f.k.RunDryQueue.Set(f.ctx, collections.Join(e.RunDryHeight, id)))
-		noErr(b, f.k.LeasesByOwner.Set(f.ctx, collections.Join(l.Owner, id)))
-		noErr(b, f.k.LeasesByProvider.Set(f.ctx, collections.Join(l.Provider, id)))
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
-// InitGenesis loads the state and rebuilds every index and queue from it.
+// InitGenesis loads the state and rebuilds every index and queue from it (the
+// IndexedMaps rebuild their own indexes as each value is set).
 func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 	if err := g.Validate(); err != nil {
 		return err
@@ -38,9 +39,6 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 		if err := k.Orders.Set(ctx, o.Id, o); err != nil {
 			return err
 		}
-		if err := k.OrdersByOwner.Set(ctx, collections.Join(o.Owner, o.Id)); err != nil {
-			return err
-		}
 		if o.State == types.OrderOpen {
 			if o.AuctionEnd != 0 {
 				if err := k.AuctionQueue.Set(ctx, collections.Join(o.AuctionEnd, o.Id)); err != nil {
@@ -66,18 +64,9 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 		if err := k.Bids.Set(ctx, collections.Join(b.OrderId, b.Provider), b); err != nil {
 			return err
 		}
-		if err := k.BidsByProvider.Set(ctx, collections.Join(b.Provider, b.OrderId)); err != nil {
-			return err
-		}
 	}
 	for _, l := range g.Leases {
 		if err := k.Leases.Set(ctx, l.OrderId, l); err != nil {
-			return err
-		}
-		if err := k.LeasesByOwner.Set(ctx, collections.Join(l.Owner, l.OrderId)); err != nil {
-			return err
-		}
-		if err := k.LeasesByProvider.Set(ctx, collections.Join(l.Provider, l.OrderId)); err != nil {
 			return err
 		}
 		if l.State == types.LeaseActive {
@@ -121,7 +110,10 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	return g, nil
 }
 
-func values[K, V any](ctx context.Context, m collections.Map[K, V]) ([]V, error) {
+// values returns every value of a Map or IndexedMap in key order.
+func values[K, V any](ctx context.Context, m interface {
+	Iterate(context.Context, collections.Ranger[K]) (collections.Iterator[K, V], error)
+}) ([]V, error) {
 	it, err := m.Iterate(ctx, nil)
 	if err != nil {
 		return nil, err

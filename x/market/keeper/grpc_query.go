@@ -112,35 +112,48 @@ func (q queryServer) Order(ctx context.Context, req *types.QueryOrderRequest) (*
 	return &types.QueryOrderResponse{Order: o}, nil
 }
 
+// Orders lists orders. With a state, an owner or both it is a prefix scan of
+// the matching index (so its cost follows the page, not the closed history);
+// an owner's orders come by state, then id. Without a filter it pages the map.
 func (q queryServer) Orders(ctx context.Context, req *types.QueryOrdersRequest) (*types.QueryOrdersResponse, error) {
 	if req == nil {
 		req = &types.QueryOrdersRequest{}
 	}
-	stateOK := func(o types.Order) bool { return req.State == types.OrderStateUnspecified || o.State == req.State }
 	var (
 		out  []types.Order
 		page *query.PageResponse
 		err  error
 	)
-	if req.Owner != "" {
-		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.OrdersByOwner, req.Pagination,
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (bool, error) {
-				o, err := q.k.Orders.Get(ctx, key.K2())
-				return err == nil && stateOK(o), err
-			},
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Order, error) {
-				return q.k.Orders.Get(ctx, key.K2())
-			},
-			query.WithCollectionPaginationPairPrefix[string, uint64](req.Owner))
-	} else {
-		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Orders, req.Pagination,
-			func(_ uint64, o types.Order) (bool, error) { return stateOK(o), nil },
+	byID := func(id uint64) (types.Order, error) { return q.k.Orders.Get(ctx, id) }
+	switch {
+	case req.Owner != "":
+		out, page, err = query.CollectionPaginate(ctx, q.k.Orders.Indexes.Owner.Keys, req.Pagination,
+			func(key AddrStateKey, _ collections.NoValue) (types.Order, error) { return byID(key.K3()) },
+			addrStatePrefix(req.Owner, int32(req.State)))
+	case req.State != types.OrderStateUnspecified:
+		out, page, err = query.CollectionPaginate(ctx, q.k.Orders.Indexes.State.Keys, req.Pagination,
+			func(key StateKey, _ collections.NoValue) (types.Order, error) { return byID(key.K2()) },
+			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.State)))
+	default:
+		out, page, err = query.CollectionPaginate(ctx, q.k.Orders, req.Pagination,
 			func(_ uint64, o types.Order) (types.Order, error) { return o, nil })
 	}
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryOrdersResponse{Orders: out, Pagination: page}, nil
+}
+
+// addrStatePrefix pages an (address, state, id) index over one address, or
+// over one address and state when state is set (non-zero).
+func addrStatePrefix(addr string, state int32) func(*query.CollectionsPaginateOptions[AddrStateKey]) {
+	return func(o *query.CollectionsPaginateOptions[AddrStateKey]) {
+		p := collections.TriplePrefix[string, int32, uint64](addr)
+		if state != 0 {
+			p = collections.TripleSuperPrefix[string, int32, uint64](addr, state)
+		}
+		o.Prefix = &p
+	}
 }
 
 func (q queryServer) Bid(ctx context.Context, req *types.QueryBidRequest) (*types.QueryBidResponse, error) {
@@ -171,7 +184,7 @@ func (q queryServer) Bids(ctx context.Context, req *types.QueryBidsRequest) (*ty
 			func(_ collections.Pair[uint64, string], b types.Bid) (types.Bid, error) { return b, nil },
 			query.WithCollectionPaginationPairPrefix[uint64, string](req.OrderId))
 	} else {
-		out, page, err = query.CollectionPaginate(ctx, q.k.BidsByProvider, req.Pagination,
+		out, page, err = query.CollectionPaginate(ctx, q.k.Bids.Indexes.Provider.Keys, req.Pagination,
 			func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Bid, error) {
 				return q.k.Bids.Get(ctx, collections.Join(key.K2(), key.K1()))
 			},
@@ -209,38 +222,44 @@ func (q queryServer) Lease(ctx context.Context, req *types.QueryLeaseRequest) (*
 	return res, nil
 }
 
+// Leases lists leases. A provider or an owner filter (with or without a state)
+// is a prefix scan of the (address, state, id) index, a state alone of the
+// (state, id) index, so the provider agent's active-lease sync does not read
+// the provider's closed history. With both provider and owner set, the
+// provider's index is scanned and the owner filtered.
 func (q queryServer) Leases(ctx context.Context, req *types.QueryLeasesRequest) (*types.QueryLeasesResponse, error) {
 	if req == nil {
 		req = &types.QueryLeasesRequest{}
-	}
-	match := func(l types.Lease) bool {
-		return (req.State == types.LeaseStateUnspecified || l.State == req.State) &&
-			(req.Owner == "" || l.Owner == req.Owner) && (req.Provider == "" || l.Provider == req.Provider)
 	}
 	var (
 		out  []types.Lease
 		page *query.PageResponse
 		err  error
 	)
-	byIndex := func(idx collections.KeySet[collections.Pair[string, uint64]], addr string) {
-		out, page, err = query.CollectionFilteredPaginate(ctx, idx, req.Pagination,
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (bool, error) {
-				l, err := q.k.Leases.Get(ctx, key.K2())
-				return err == nil && match(l), err
-			},
-			func(key collections.Pair[string, uint64], _ collections.NoValue) (types.Lease, error) {
-				return q.k.Leases.Get(ctx, key.K2())
-			},
-			query.WithCollectionPaginationPairPrefix[string, uint64](addr))
-	}
+	byID := func(id uint64) (types.Lease, error) { return q.k.Leases.Get(ctx, id) }
 	switch {
+	case req.Provider != "" && req.Owner != "":
+		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Leases.Indexes.Provider.Keys, req.Pagination,
+			func(key AddrStateKey, _ collections.NoValue) (bool, error) {
+				l, err := byID(key.K3())
+				return err == nil && l.Owner == req.Owner, err
+			},
+			func(key AddrStateKey, _ collections.NoValue) (types.Lease, error) { return byID(key.K3()) },
+			addrStatePrefix(req.Provider, int32(req.State)))
 	case req.Provider != "":
-		byIndex(q.k.LeasesByProvider, req.Provider)
+		out, page, err = query.CollectionPaginate(ctx, q.k.Leases.Indexes.Provider.Keys, req.Pagination,
+			func(key AddrStateKey, _ collections.NoValue) (types.Lease, error) { return byID(key.K3()) },
+			addrStatePrefix(req.Provider, int32(req.State)))
 	case req.Owner != "":
-		byIndex(q.k.LeasesByOwner, req.Owner)
+		out, page, err = query.CollectionPaginate(ctx, q.k.Leases.Indexes.Owner.Keys, req.Pagination,
+			func(key AddrStateKey, _ collections.NoValue) (types.Lease, error) { return byID(key.K3()) },
+			addrStatePrefix(req.Owner, int32(req.State)))
+	case req.State != types.LeaseStateUnspecified:
+		out, page, err = query.CollectionPaginate(ctx, q.k.Leases.Indexes.State.Keys, req.Pagination,
+			func(key StateKey, _ collections.NoValue) (types.Lease, error) { return byID(key.K2()) },
+			query.WithCollectionPaginationPairPrefix[int32, uint64](int32(req.State)))
 	default:
-		out, page, err = query.CollectionFilteredPaginate(ctx, q.k.Leases, req.Pagination,
-			func(_ uint64, l types.Lease) (bool, error) { return match(l), nil },
+		out, page, err = query.CollectionPaginate(ctx, q.k.Leases, req.Pagination,
 			func(_ uint64, l types.Lease) (types.Lease, error) { return l, nil })
 	}
 	if err != nil {

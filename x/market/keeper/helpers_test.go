@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -170,6 +171,7 @@ func (f *fixture) checkInvariants() {
 	if !poolGrew.Equal(poolPaid) {
 		f.t.Fatalf("community pool grew by %s, leases paid it %s", poolGrew, poolPaid)
 	}
+	checkIndexes(f.t, f)
 }
 
 // must returns a function that fails the test on error and returns the value:
@@ -261,6 +263,36 @@ func (f *fixture) state() string {
 }
 
 func joinIS(h int64, s string) collections.Pair[int64, string] { return collections.Join(h, s) }
+
+func joinSU(s string, id uint64) collections.Pair[string, uint64] { return collections.Join(s, id) }
+
+// joinSI is a (state, id) index key of an order or lease state.
+func joinSI[S ~int32](state S, id uint64) keeper.StateKey { return collections.Join(int32(state), id) }
+
+func joinASI(a string, state int32, id uint64) keeper.AddrStateKey {
+	return collections.Join3(a, state, id)
+}
+
+// values lists a collection through its Iterate method.
+func values[K, V any](f *fixture, iterate func(context.Context, collections.Ranger[K]) (collections.Iterator[K, V], error)) ([]V, error) {
+	it, err := iterate(f.ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return it.Values()
+}
+
+// countIs checks that a KeySet (by its Walk method) has n entries.
+func countIs[K any](t testing.TB, f *fixture, name string,
+	walk func(context.Context, collections.Ranger[K], func(K) (bool, error)) error, n int,
+) {
+	t.Helper()
+	got := 0
+	noErr(t, walk(f.ctx, nil, func(K) (bool, error) { got++; return false, nil }))
+	if got != n {
+		t.Fatalf("index %s has %d entries, want %d", name, got, n)
+	}
+}
 
 // copyBalancesFrom moves coins between f's tracked accounts (through the real
 // bank, and into the community pool through the real distribution keeper) until

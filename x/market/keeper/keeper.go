@@ -32,16 +32,13 @@ type Keeper struct {
 	Providers  collections.Map[string, types.Provider]
 	Signatures collections.Map[collections.Pair[string, string], types.AuditorSignature] // (provider, auditor)
 
-	Orders        collections.Map[uint64, types.Order]
-	OrdersByOwner collections.KeySet[collections.Pair[string, uint64]]
-	Escrows       collections.Map[uint64, types.EscrowAccount]
-
-	Bids           collections.Map[collections.Pair[uint64, string], types.Bid] // (order, provider)
-	BidsByProvider collections.KeySet[collections.Pair[string, uint64]]
-
-	Leases           collections.Map[uint64, types.Lease] // keyed by order id
-	LeasesByOwner    collections.KeySet[collections.Pair[string, uint64]]
-	LeasesByProvider collections.KeySet[collections.Pair[string, uint64]]
+	// Orders, bids and leases are IndexedMaps: collections keeps their indexes
+	// (by state, by address and state, by provider) on every Set and Remove, so
+	// no code path can forget one.
+	Orders  *collections.IndexedMap[uint64, types.Order, OrderIndexes]
+	Escrows collections.Map[uint64, types.EscrowAccount]
+	Bids    *collections.IndexedMap[BidKey, types.Bid, BidIndexes]     // (order, provider)
+	Leases  *collections.IndexedMap[uint64, types.Lease, LeaseIndexes] // keyed by order id
 
 	// Queues keyed by the height at which EndBlock must act, so that a block
 	// visits only what is due in it.
@@ -63,7 +60,6 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, authori
 		panic("market: module accounts market and market_bonds must be registered")
 	}
 	sb := collections.NewSchemaBuilder(storeService)
-	pairSU := collections.PairKeyCodec(collections.StringKey, collections.Uint64Key)
 	pairIU := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
 	k := Keeper{
 		cdc: cdc, storeService: storeService, authority: authority,
@@ -74,22 +70,19 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, authori
 			codec.CollValue[types.Provider](cdc)),
 		Signatures: collections.NewMap(sb, types.SignaturesKey, "signatures",
 			collections.PairKeyCodec(collections.StringKey, collections.StringKey), codec.CollValue[types.AuditorSignature](cdc)),
-		Orders: collections.NewMap(sb, types.OrdersKey, "orders", collections.Uint64Key,
-			codec.CollValue[types.Order](cdc)),
-		OrdersByOwner: collections.NewKeySet(sb, types.OrdersByOwnerKey, "orders_by_owner", pairSU),
+		Orders: collections.NewIndexedMap(sb, types.OrdersKey, "orders", collections.Uint64Key,
+			codec.CollValue[types.Order](cdc), newOrderIndexes(sb)),
 		Escrows: collections.NewMap(sb, types.EscrowsKey, "escrows", collections.Uint64Key,
 			codec.CollValue[types.EscrowAccount](cdc)),
-		Bids: collections.NewMap(sb, types.BidsKey, "bids",
-			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.Bid](cdc)),
-		BidsByProvider: collections.NewKeySet(sb, types.BidsByProviderKey, "bids_by_provider", pairSU),
-		Leases: collections.NewMap(sb, types.LeasesKey, "leases", collections.Uint64Key,
-			codec.CollValue[types.Lease](cdc)),
-		LeasesByOwner:    collections.NewKeySet(sb, types.LeasesByOwnerKey, "leases_by_owner", pairSU),
-		LeasesByProvider: collections.NewKeySet(sb, types.LeasesByProviderKey, "leases_by_provider", pairSU),
-		AuctionQueue:     collections.NewKeySet(sb, types.AuctionQueueKey, "auction_queue", pairIU),
-		ExpiryQueue:      collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue", pairIU),
-		RunDryQueue:      collections.NewKeySet(sb, types.RunDryQueueKey, "run_dry_queue", pairIU),
-		HeartbeatQueue:   collections.NewKeySet(sb, types.HeartbeatQueueKey, "heartbeat_queue", pairIU),
+		Bids: collections.NewIndexedMap(sb, types.BidsKey, "bids",
+			collections.PairKeyCodec(collections.Uint64Key, collections.StringKey), codec.CollValue[types.Bid](cdc),
+			newBidIndexes(sb)),
+		Leases: collections.NewIndexedMap(sb, types.LeasesKey, "leases", collections.Uint64Key,
+			codec.CollValue[types.Lease](cdc), newLeaseIndexes(sb)),
+		AuctionQueue:   collections.NewKeySet(sb, types.AuctionQueueKey, "auction_queue", pairIU),
+		ExpiryQueue:    collections.NewKeySet(sb, types.ExpiryQueueKey, "expiry_queue", pairIU),
+		RunDryQueue:    collections.NewKeySet(sb, types.RunDryQueueKey, "run_dry_queue", pairIU),
+		HeartbeatQueue: collections.NewKeySet(sb, types.HeartbeatQueueKey, "heartbeat_queue", pairIU),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
 	}

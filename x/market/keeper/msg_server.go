@@ -64,7 +64,11 @@ func (s msgServer) CloseOrder(ctx context.Context, m *types.MsgCloseOrder) (*typ
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	return &types.MsgCloseOrderResponse{}, s.k.closeOrder(ctx, m)
+	out, err := s.k.closeOrder(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCloseOrderResponse{ProviderAmount: out.Provider, PoolAmount: out.Pool, Refund: out.Refund}, nil
 }
 
 func (s msgServer) DepositEscrow(ctx context.Context, m *types.MsgDepositEscrow) (*types.MsgDepositEscrowResponse, error) {
@@ -125,7 +129,11 @@ func (s msgServer) CloseLease(ctx context.Context, m *types.MsgCloseLease) (*typ
 	if err := m.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	return &types.MsgCloseLeaseResponse{}, s.k.closeLeaseMsg(ctx, m)
+	out, err := s.k.closeLeaseMsg(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCloseLeaseResponse{ProviderAmount: out.Provider, PoolAmount: out.Pool, Refund: out.Refund}, nil
 }
 
 func (s msgServer) LeaseHeartbeat(ctx context.Context, m *types.MsgLeaseHeartbeat) (*types.MsgLeaseHeartbeatResponse, error) {

@@ -86,9 +86,6 @@ func (k Keeper) createOrder(ctx context.Context, m *types.MsgCreateOrder) (types
 	if err := k.Escrows.Set(ctx, id, e); err != nil {
 		return o, err
 	}
-	if err := k.OrdersByOwner.Set(ctx, collections.Join(m.Owner, id)); err != nil {
-		return o, err
-	}
 	if err := k.AuctionQueue.Set(ctx, collections.Join(o.AuctionEnd, id)); err != nil {
 		return o, err
 	}
@@ -101,57 +98,64 @@ func (k Keeper) createOrder(ctx context.Context, m *types.MsgCreateOrder) (types
 	return o, nil
 }
 
-// closeOpenOrder closes an order that has no lease: refunds bids and escrow.
-func (k Keeper) closeOpenOrder(ctx context.Context, o types.Order, reason types.CloseReason) error {
+// closeOpenOrder closes an order that has no lease: refunds bids and escrow,
+// and returns the escrow's refund.
+func (k Keeper) closeOpenOrder(ctx context.Context, o types.Order, reason types.CloseReason) (sdk.Coin, error) {
 	if err := k.closeAllBids(ctx, &o, "order_closed"); err != nil {
-		return err
+		return sdk.Coin{}, err
 	}
 	if o.AuctionEnd != 0 {
 		if err := k.AuctionQueue.Remove(ctx, collections.Join(o.AuctionEnd, o.Id)); err != nil {
-			return err
+			return sdk.Coin{}, err
 		}
 	}
 	if err := k.ExpiryQueue.Remove(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
-		return err
+		return sdk.Coin{}, err
 	}
 	e, err := k.Escrows.Get(ctx, o.Id)
 	if err != nil {
-		return err
+		return sdk.Coin{}, err
 	}
-	if err := k.refundEscrow(ctx, &e); err != nil {
-		return err
+	refund, err := k.refundEscrow(ctx, &e)
+	if err != nil {
+		return sdk.Coin{}, err
 	}
 	if err := k.Escrows.Set(ctx, o.Id, e); err != nil {
-		return err
+		return sdk.Coin{}, err
 	}
 	o.State, o.CloseReason, o.ClosedHeight, o.AuctionEnd = types.OrderClosed, reason, height(ctx), 0
 	if err := k.Orders.Set(ctx, o.Id, o); err != nil {
-		return err
+		return sdk.Coin{}, err
 	}
 	emit(ctx, types.EventOrderClosed, types.AttrOrderID, idStr(o.Id), types.AttrOwner, o.Owner,
 		types.AttrReason, reason.String())
-	return nil
+	return refund, nil
 }
 
-func (k Keeper) closeOrder(ctx context.Context, m *types.MsgCloseOrder) error {
+func (k Keeper) closeOrder(ctx context.Context, m *types.MsgCloseOrder) (CloseOutcome, error) {
 	o, err := k.GetOrder(ctx, m.OrderId)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	if o.Owner != m.Owner {
-		return errorsmod.Wrapf(types.ErrUnauthorized, "only the owner may close order %d", o.Id)
+		return CloseOutcome{}, errorsmod.Wrapf(types.ErrUnauthorized, "only the owner may close order %d", o.Id)
 	}
 	switch o.State {
 	case types.OrderOpen:
-		return k.closeOpenOrder(ctx, o, types.ReasonTenantClosed)
+		refund, err := k.closeOpenOrder(ctx, o, types.ReasonTenantClosed)
+		if err != nil {
+			return CloseOutcome{}, err
+		}
+		none := coin(refund.Denom, zero())
+		return CloseOutcome{Provider: none, Pool: none, Refund: refund}, nil
 	case types.OrderActive:
 		l, err := k.GetLease(ctx, o.Id)
 		if err != nil {
-			return err
+			return CloseOutcome{}, err
 		}
 		return k.closeLease(ctx, l, types.ReasonTenantClosed, "order closed by owner")
 	default:
-		return errorsmod.Wrapf(types.ErrOrderNotOpen, "order %d is closed", o.Id)
+		return CloseOutcome{}, errorsmod.Wrapf(types.ErrOrderNotOpen, "order %d is closed", o.Id)
 	}
 }
 
@@ -291,9 +295,6 @@ func (k Keeper) createBid(ctx context.Context, m *types.MsgCreateBid) (revised b
 	if err := k.Bids.Set(ctx, key, bid); err != nil {
 		return false, 0, err
 	}
-	if err := k.BidsByProvider.Set(ctx, collections.Join(m.Provider, o.Id)); err != nil {
-		return false, 0, err
-	}
 	o.BidCount++
 	if o.AuctionEnd == 0 {
 		// The auction ended without an eligible bid: this bid restarts it.
@@ -346,9 +347,6 @@ func (k Keeper) removeBid(ctx context.Context, bid types.Bid, reason string) err
 		return err
 	}
 	if err := k.Bids.Remove(ctx, collections.Join(bid.OrderId, bid.Provider)); err != nil {
-		return err
-	}
-	if err := k.BidsByProvider.Remove(ctx, collections.Join(bid.Provider, bid.OrderId)); err != nil {
 		return err
 	}
 	emit(ctx, types.EventBidClosed, types.AttrOrderID, idStr(bid.OrderId), types.AttrProvider, bid.Provider,
@@ -513,7 +511,9 @@ func (k Keeper) startLease(ctx context.Context, o types.Order, bid types.Bid, p 
 	if err := k.ExpiryQueue.Remove(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
 		return err
 	}
-	p.Allocated = p.Allocated.Add(alloc)
+	if p.Allocated, err = p.Allocated.AddChecked(alloc); err != nil {
+		return err
+	}
 	p.ActiveLeases++
 	if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
 		return err
@@ -525,12 +525,6 @@ func (k Keeper) startLease(ctx context.Context, o types.Order, bid types.Bid, p 
 		LastHeartbeat: h, HeartbeatDeadline: h + params.HeartbeatInterval,
 	}
 	if err := k.Leases.Set(ctx, o.Id, l); err != nil {
-		return err
-	}
-	if err := k.LeasesByOwner.Set(ctx, collections.Join(o.Owner, o.Id)); err != nil {
-		return err
-	}
-	if err := k.LeasesByProvider.Set(ctx, collections.Join(p.Owner, o.Id)); err != nil {
 		return err
 	}
 	if err := k.HeartbeatQueue.Set(ctx, collections.Join(l.HeartbeatDeadline, o.Id)); err != nil {
@@ -553,32 +547,41 @@ func (k Keeper) startLease(ctx context.Context, o types.Order, bid types.Bid, p 
 	return nil
 }
 
+// CloseOutcome is what closing an order or a lease paid out: the final
+// settlement's provider and pool parts and the escrow's refund.
+type CloseOutcome struct {
+	Provider sdk.Coin
+	Pool     sdk.Coin
+	Refund   sdk.Coin
+}
+
 // closeLease settles a lease up to this block, releases the provider's
 // resources, refunds the rest of the escrow and closes lease and order.
-func (k Keeper) closeLease(ctx context.Context, l types.Lease, reason types.CloseReason, note string) error {
+func (k Keeper) closeLease(ctx context.Context, l types.Lease, reason types.CloseReason, note string) (CloseOutcome, error) {
 	h := height(ctx)
 	e, err := k.Escrows.Get(ctx, l.OrderId)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
-	if _, err := k.settle(ctx, &l, &e, h); err != nil {
-		return err
+	s, err := k.settle(ctx, &l, &e, h)
+	if err != nil {
+		return CloseOutcome{}, err
 	}
 	if e.RunDryHeight != 0 {
 		if err := k.RunDryQueue.Remove(ctx, collections.Join(e.RunDryHeight, l.OrderId)); err != nil {
-			return err
+			return CloseOutcome{}, err
 		}
 	}
 	if err := k.HeartbeatQueue.Remove(ctx, collections.Join(l.HeartbeatDeadline, l.OrderId)); err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	params, err := k.Params.Get(ctx)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	p, err := k.GetProvider(ctx, l.Provider)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	if rest, ok := p.Allocated.Sub(l.Allocation); ok {
 		p.Allocated = rest
@@ -591,38 +594,40 @@ func (k Keeper) closeLease(ctx context.Context, l types.Lease, reason types.Clos
 	if reason == types.ReasonProviderFault {
 		p.LeasesFaulted++
 		if err := k.slash(ctx, &p, params.FaultSlashFraction, l.Owner, l.OrderId); err != nil {
-			return err
+			return CloseOutcome{}, err
 		}
 	} else {
 		p.LeasesCompleted++
 	}
 	if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
-	if err := k.refundEscrow(ctx, &e); err != nil {
-		return err
+	refund, err := k.refundEscrow(ctx, &e)
+	if err != nil {
+		return CloseOutcome{}, err
 	}
 	if err := k.Escrows.Set(ctx, l.OrderId, e); err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	l.State, l.CloseReason, l.CloseNote, l.ClosedHeight = types.LeaseClosed, reason, note, h
 	if err := k.Leases.Set(ctx, l.OrderId, l); err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	o, err := k.GetOrder(ctx, l.OrderId)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	o.State, o.CloseReason, o.ClosedHeight = types.OrderClosed, reason, h
 	if err := k.Orders.Set(ctx, o.Id, o); err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	emit(ctx, types.EventLeaseClosed, types.AttrOrderID, idStr(l.OrderId), types.AttrOwner, l.Owner,
 		types.AttrProvider, l.Provider, types.AttrReason, reason.String(), types.AttrNote, note,
 		types.AttrSettledHeight, strconv.FormatInt(l.SettledHeight, 10))
 	emit(ctx, types.EventOrderClosed, types.AttrOrderID, idStr(o.Id), types.AttrOwner, o.Owner,
 		types.AttrReason, reason.String())
-	return nil
+	denom := l.Price.Denom
+	return CloseOutcome{Provider: coin(denom, s.Provider), Pool: coin(denom, s.Pool), Refund: refund}, nil
 }
 
 func (k Keeper) activeLease(ctx context.Context, id uint64) (types.Lease, error) {
@@ -658,10 +663,12 @@ func (k Keeper) withdrawLease(ctx context.Context, m *types.MsgWithdrawLease) (S
 	return s, l.Price.Denom, k.Escrows.Set(ctx, l.OrderId, e)
 }
 
-func (k Keeper) closeLeaseMsg(ctx context.Context, m *types.MsgCloseLease) error {
+// closeLeaseMsg closes a lease at the request of one of its two parties; the
+// recorded reason says which side it was.
+func (k Keeper) closeLeaseMsg(ctx context.Context, m *types.MsgCloseLease) (CloseOutcome, error) {
 	l, err := k.activeLease(ctx, m.OrderId)
 	if err != nil {
-		return err
+		return CloseOutcome{}, err
 	}
 	switch m.Sender {
 	case l.Owner:
@@ -669,7 +676,7 @@ func (k Keeper) closeLeaseMsg(ctx context.Context, m *types.MsgCloseLease) error
 	case l.Provider:
 		return k.closeLease(ctx, l, types.ReasonProviderClosed, m.Reason)
 	default:
-		return errorsmod.Wrapf(types.ErrUnauthorized, "only the owner or the provider may close lease %d", l.OrderId)
+		return CloseOutcome{}, errorsmod.Wrapf(types.ErrUnauthorized, "only the owner or the provider may close lease %d", l.OrderId)
 	}
 }
 

@@ -102,7 +102,7 @@ func (k Keeper) deleteProvider(ctx context.Context, owner string) (int64, error)
 	}
 	// Close the provider's open bids (refunding deposits).
 	var orderIDs []uint64
-	if err := k.BidsByProvider.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](owner),
+	if err := k.Bids.Indexes.Provider.Keys.Walk(ctx, collections.NewPrefixedPairRange[string, uint64](owner),
 		func(key collections.Pair[string, uint64]) (bool, error) {
 			orderIDs = append(orderIDs, key.K2())
 			return false, nil

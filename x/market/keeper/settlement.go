@@ -105,8 +105,10 @@ func (k Keeper) settle(ctx context.Context, l *types.Lease, e *types.EscrowAccou
 
 // refundEscrow returns what is left in e to its depositors: payments consumed
 // the deposits first-in first-out, so each depositor gets back the unconsumed
-// part of its own deposit. It zeroes the balance; the caller stores e.
-func (k Keeper) refundEscrow(ctx context.Context, e *types.EscrowAccount) error {
+// part of its own deposit. It zeroes the balance and returns what it paid out
+// (the whole former balance); the caller stores e.
+func (k Keeper) refundEscrow(ctx context.Context, e *types.EscrowAccount) (sdk.Coin, error) {
+	refunded := e.Balance
 	total := sdkmath.ZeroInt()
 	for _, d := range e.Deposits {
 		total = total.Add(d.Amount)
@@ -130,7 +132,7 @@ func (k Keeper) refundEscrow(ctx context.Context, e *types.EscrowAccount) error 
 		left = left.Sub(back)
 		coin := sdk.NewCoin(e.Balance.Denom, back)
 		if err := k.pay(ctx, types.ModuleName, d.Depositor, coin); err != nil {
-			return err
+			return sdk.Coin{}, err
 		}
 		emit(ctx, types.EventEscrowRefund,
 			types.AttrOrderID, strconv.FormatUint(e.OrderId, 10),
@@ -139,12 +141,12 @@ func (k Keeper) refundEscrow(ctx context.Context, e *types.EscrowAccount) error 
 	// Anything left (only if deposits under-count the balance) goes to the owner.
 	if left.IsPositive() {
 		if err := k.pay(ctx, types.ModuleName, e.Owner, sdk.NewCoin(e.Balance.Denom, left)); err != nil {
-			return err
+			return sdk.Coin{}, err
 		}
 	}
 	e.Balance = sdk.NewCoin(e.Balance.Denom, sdkmath.ZeroInt())
 	e.RunDryHeight = 0
-	return nil
+	return refunded, nil
 }
 
 func zero() sdkmath.Int { return sdkmath.ZeroInt() }

@@ -11,23 +11,31 @@ const (
 	BondAccountName = "market_bonds"
 )
 
-// Store prefixes of the market's collections.
+// Store prefixes of the market's collections (docs/market.md, "State", lists
+// the layout). Prefixes 5, 10 and 11 held the hand-kept (address, id) indexes of
+// orders and leases that the (address, state, id) indexes replaced; they stay
+// retired so that no old entry is ever read as a new one.
 var (
-	ParamsKey           = collections.NewPrefix(0)
-	OrderSeqKey         = collections.NewPrefix(1)
-	ProvidersKey        = collections.NewPrefix(2)
-	SignaturesKey       = collections.NewPrefix(3)
-	OrdersKey           = collections.NewPrefix(4)
-	OrdersByOwnerKey    = collections.NewPrefix(5)
-	EscrowsKey          = collections.NewPrefix(6)
-	BidsKey             = collections.NewPrefix(7)
-	BidsByProviderKey   = collections.NewPrefix(8)
-	LeasesKey           = collections.NewPrefix(9)
-	LeasesByOwnerKey    = collections.NewPrefix(10)
-	LeasesByProviderKey = collections.NewPrefix(11)
-	AuctionQueueKey     = collections.NewPrefix(12)
-	ExpiryQueueKey      = collections.NewPrefix(13)
-	RunDryQueueKey      = collections.NewPrefix(14)
-	HeartbeatQueueKey   = collections.NewPrefix(15)
-	UnbondingQueueKey   = collections.NewPrefix(16)
+	ParamsKey         = collections.NewPrefix(0)
+	OrderSeqKey       = collections.NewPrefix(1)
+	ProvidersKey      = collections.NewPrefix(2)
+	SignaturesKey     = collections.NewPrefix(3)
+	OrdersKey         = collections.NewPrefix(4)
+	EscrowsKey        = collections.NewPrefix(6)
+	BidsKey           = collections.NewPrefix(7)
+	BidsByProviderKey = collections.NewPrefix(8) // (provider, order id), the IndexedMap index of Bids
+	LeasesKey         = collections.NewPrefix(9)
+	AuctionQueueKey   = collections.NewPrefix(12)
+	ExpiryQueueKey    = collections.NewPrefix(13)
+	RunDryQueueKey    = collections.NewPrefix(14)
+	HeartbeatQueueKey = collections.NewPrefix(15)
+	UnbondingQueueKey = collections.NewPrefix(16)
+
+	// Indexes of the Orders and Leases IndexedMaps, kept by collections on
+	// every Set and Remove.
+	OrdersByStateKey         = collections.NewPrefix(17) // (state, order id)
+	OrdersByOwnerStateKey    = collections.NewPrefix(18) // (owner, state, order id)
+	LeasesByStateKey         = collections.NewPrefix(19) // (state, order id)
+	LeasesByProviderStateKey = collections.NewPrefix(20) // (provider, state, order id)
+	LeasesByOwnerStateKey    = collections.NewPrefix(21) // (owner, state, order id)
 )

@@ -187,16 +187,24 @@ func (req GPURequirement) Matches(g GPUCapacity) bool {
 		g.VramMib >= req.MinVramMib && matchOpt(req.Interface, g.Interface)
 }
 
-// Add returns inv + other, merging storage classes and identical GPU groups.
-func (inv Inventory) Add(other Inventory) Inventory {
+// AddChecked returns inv + other, merging storage classes and identical GPU
+// groups, or ErrInvalidResources if a total overflows.
+func (inv Inventory) AddChecked(other Inventory) (Inventory, error) {
 	out := inv.clone()
-	out.CpuMillis += other.CpuMillis
-	out.MemoryBytes += other.MemoryBytes
+	var err error
+	if out.CpuMillis, err = AddQuantity(out.CpuMillis, other.CpuMillis); err != nil {
+		return Inventory{}, errorsmod.Wrap(err, "cpu")
+	}
+	if out.MemoryBytes, err = AddQuantity(out.MemoryBytes, other.MemoryBytes); err != nil {
+		return Inventory{}, errorsmod.Wrap(err, "memory")
+	}
 	for _, s := range other.Storage {
 		found := false
 		for i := range out.Storage {
 			if strings.EqualFold(out.Storage[i].Class, s.Class) {
-				out.Storage[i].Bytes += s.Bytes
+				if out.Storage[i].Bytes, err = AddQuantity(out.Storage[i].Bytes, s.Bytes); err != nil {
+					return Inventory{}, errorsmod.Wrapf(err, "storage %s", s.Class)
+				}
 				found = true
 				break
 			}
@@ -209,7 +217,9 @@ func (inv Inventory) Add(other Inventory) Inventory {
 		found := false
 		for i := range out.Gpus {
 			if sameGPU(out.Gpus[i], g) {
-				out.Gpus[i].Count += g.Count
+				if out.Gpus[i].Count, err = addCount(out.Gpus[i].Count, g.Count); err != nil {
+					return Inventory{}, err
+				}
 				found = true
 				break
 			}
@@ -217,6 +227,18 @@ func (inv Inventory) Add(other Inventory) Inventory {
 		if !found {
 			out.Gpus = append(out.Gpus, g)
 		}
+	}
+	return out, nil
+}
+
+// Add is AddChecked for callers whose sums are bounded by an inventory that
+// already fits (such as allocations of one provider); it panics rather than
+// wrap around if a total overflows. Code that can see unbounded input (and all
+// state-machine code) uses AddChecked.
+func (inv Inventory) Add(other Inventory) Inventory {
+	out, err := inv.AddChecked(other)
+	if err != nil {
+		panic(err)
 	}
 	return out
 }

@@ -41,31 +41,6 @@ const (
 	flagAttribute   = "attribute"
 )
 
-// ParseSize parses a byte size: a plain integer or one with a binary suffix
-// (Ki, Mi, Gi, Ti, Pi) or decimal suffix (K, M, G, T, P).
-func ParseSize(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
-	mult := uint64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   uint64
-	}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"Pi", 1 << 50},
-		{"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", s)
-	}
-	if n != 0 && n*mult/mult != n {
-		return 0, fmt.Errorf("size %q overflows", s)
-	}
-	return n * mult, nil
-}
-
 // ParseAttributes parses "k=v,k2=v2".
 func ParseAttributes(s string) ([]types.Attribute, error) {
 	if strings.TrimSpace(s) == "" {
@@ -102,7 +77,7 @@ func ParseGPU(s string) (types.GPUCapacity, error) {
 	}
 	g := types.GPUCapacity{Vendor: m["vendor"], Model: m["model"], Interface: m["interface"]}
 	if v := m["vram"]; v != "" {
-		b, err := ParseSize(v)
+		b, err := types.ParseSize(v)
 		if err != nil {
 			return g, err
 		}
@@ -125,7 +100,7 @@ func ParseStorage(s string) (types.StorageCapacity, error) {
 	if err != nil {
 		return types.StorageCapacity{}, err
 	}
-	b, err := ParseSize(m["size"])
+	b, err := types.ParseSize(m["size"])
 	if err != nil {
 		return types.StorageCapacity{}, err
 	}
@@ -152,7 +127,7 @@ func readInventoryFlags(cmd *cobra.Command) (host, tls string, attrs []types.Att
 	}
 	inv.CpuMillis, _ = f.GetUint64(flagCPU)
 	mem, _ := f.GetString(flagMemory)
-	if inv.MemoryBytes, err = ParseSize(mem); err != nil {
+	if inv.MemoryBytes, err = types.ParseSize(mem); err != nil {
 		return
 	}
 	storage, _ := f.GetStringArray(flagStorage)
@@ -193,11 +168,11 @@ func readSpecFlags(cmd *cobra.Command) (spec types.ResourceSpec, placement []typ
 	f := cmd.Flags()
 	spec.CpuMillis, _ = f.GetUint64(flagCPU)
 	mem, _ := f.GetString(flagMemory)
-	if spec.MemoryBytes, err = ParseSize(mem); err != nil {
+	if spec.MemoryBytes, err = types.ParseSize(mem); err != nil {
 		return
 	}
 	st, _ := f.GetString(flagStorageSize)
-	if spec.StorageBytes, err = ParseSize(st); err != nil {
+	if spec.StorageBytes, err = types.ParseSize(st); err != nil {
 		return
 	}
 	spec.StorageClass, _ = f.GetString(flagStorageCls)
@@ -206,7 +181,7 @@ func readSpecFlags(cmd *cobra.Command) (spec types.ResourceSpec, placement []typ
 	spec.Gpu.Model, _ = f.GetString(flagGPUModel)
 	spec.Gpu.Interface, _ = f.GetString(flagGPUIface)
 	vram, _ := f.GetString(flagGPUVRAM)
-	if spec.Gpu.MinVramMib, err = ParseSize(vram); err != nil {
+	if spec.Gpu.MinVramMib, err = types.ParseSize(vram); err != nil {
 		return
 	}
 	if strings.IndexFunc(vram, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {

@@ -3,16 +3,7 @@ package cli
 import "testing"
 
 func TestParseHelpers(t *testing.T) {
-	for in, want := range map[string]uint64{"0": 0, "512": 512, "16Gi": 16 << 30, "2Ti": 2 << 40, "5G": 5e9} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "x", "-1", "1.5Gi", "99999999999999Pi"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) accepted", bad)
-		}
-	}
+	// ParseSize and ParseCPU are tested in x/market/types (quantity_test.go).
 	g, err := ParseGPU("vendor=nvidia,model=a100,vram=80Gi,interface=sxm,count=8")
 	if err != nil || g.VramMib != 81920 || g.Count != 8 || g.Model != "a100" || g.Interface != "sxm" {
 		t.Fatalf("ParseGPU: %+v %v", g, err)
