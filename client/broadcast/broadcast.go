@@ -64,6 +64,8 @@ type TxError struct {
 	Codespace string
 	Code      uint32
 	Log       string
+	// Raw is the node's answer for a transaction refused in a block.
+	Raw *coretypes.ResultTx
 }
 
 // Error implements error: the chain's message once, then where it happened.
@@ -183,7 +185,7 @@ func Wait(ctx context.Context, node Node, reg codectypes.InterfaceRegistry, hash
 func decode(reg codectypes.InterfaceRegistry, hash string, res *coretypes.ResultTx) (*Result, error) {
 	r := res.TxResult
 	if r.Code != 0 {
-		return nil, &TxError{Stage: StageBlock, Hash: hash, Height: res.Height, Codespace: r.Codespace, Code: r.Code, Log: r.Log}
+		return nil, &TxError{Stage: StageBlock, Hash: hash, Height: res.Height, Codespace: r.Codespace, Code: r.Code, Log: r.Log, Raw: res}
 	}
 	out := &Result{Hash: hash, Height: res.Height, GasWanted: r.GasWanted, GasUsed: r.GasUsed, Events: r.Events, Raw: res}
 	var data sdk.TxMsgData

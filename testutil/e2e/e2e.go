@@ -308,10 +308,15 @@ func (d *Devnet) TryTx(args ...string) (TxResult, error) {
 	}
 	full = append(full, "--yes", "-o", "json")
 	out, err := d.TryCLI(full...)
+	var res txResponse
 	if err != nil {
+		// A transaction refused in its block exits non-zero but prints its
+		// response: it was included, so it is a result, not an error.
+		if json.Unmarshal(lastJSON(out), &res) == nil && res.TxHash != "" && res.Height != "" && res.Height != "0" {
+			return toResult(res), nil
+		}
 		return TxResult{}, err
 	}
-	var res txResponse
 	if err := json.Unmarshal(lastJSON(out), &res); err != nil {
 		return TxResult{}, fmt.Errorf("decode broadcast result: %w: %s", err, out)
 	}

@@ -86,6 +86,14 @@ func sendAndWait(cmd *cobra.Command, clientCtx client.Context, msg sdk.Msg) erro
 		return clientCtx.PrintString(fmt.Sprintf("tx %s accepted into the mempool (not waiting for its block; check it with `hyphad q tx %s`)\n", hash, hash))
 	}
 	res, err := broadcast.Wait(ctx, node, reg, hash)
+	var refused *broadcast.TxError
+	if errors.As(err, &refused) && refused.Raw != nil && clientCtx.OutputFormat == flags.OutputFormatJSON {
+		// Scripts read the standard response (code, codespace, raw_log);
+		// the exit status still says the transaction failed.
+		if perr := clientCtx.PrintProto(sdk.NewResponseResultTx(refused.Raw, nil, "")); perr != nil {
+			return perr
+		}
+	}
 	if err != nil {
 		return err
 	}
