@@ -24,7 +24,6 @@ import (
 	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -32,9 +31,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 )
 
@@ -253,49 +253,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	kr, err := auth.OpenKeyring(cfg.Home, cfg.KeyringBackend)
+	signer, client, err := agentrun.Connect(ctx, cfg.Chain.Config)
 	if err != nil {
-		return err
-	}
-	signer, err := auth.NewKeyringSigner(kr, cfg.Key)
-	if err != nil {
-		return err
-	}
-	client, err := cfg.Client()
-	if err != nil {
-		return err
-	}
-	if err := client.WaitReady(ctx); err != nil {
 		return err
 	}
 	g := New(cfg, signer.Bech32(), client, &miner.Caller{Signer: signer, HTTP: &http.Client{}}, log)
 	if err := g.Refresh(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := agentrun.Listen("gateway", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("gateway: listen on %s: %w (choose another listen address)", cfg.Listen, err)
+		return err
 	}
-	hs := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	log.Info("gateway serving", "netuid", cfg.Netuid, "listen", ln.Addr().String(), "hotkey", signer.Bech32(),
 		"endpoint", fmt.Sprintf("http://%s/v1/subnets/%d/query", ln.Addr(), cfg.Netuid))
-	tick := time.NewTicker(cfg.Refresh)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = hs.Shutdown(sctx)
-			return nil
-		case err := <-errc:
-			return fmt.Errorf("gateway: serve: %w", err)
-		case <-tick.C:
-			if err := g.Refresh(ctx); err != nil {
-				log.Warn("refresh ranking", "err", err)
-			}
-		}
-	}
+	return agentrun.Server{Agent: "gateway", Handler: g.Handler(),
+		Every: cfg.Refresh, Refresh: g.Refresh, RefreshWhat: "refresh ranking", Log: log}.Serve(ctx, ln)
 }
