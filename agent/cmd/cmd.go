@@ -130,43 +130,40 @@ func ProviderCommand() *cobra.Command {
 	return g
 }
 
-// subnetRun is the run command of a subnet agent whose YAML config embeds subnet.Chain.
-func subnetRun(short, example string, cfg any, chain *subnet.Chain, run func(ctx context.Context, log *slog.Logger) error) *cobra.Command {
-	return runCmd(agentRun{
-		short: short, example: example, docs: "docs/subnet-agents.md",
+// subnetAgent returns the `use` group of a subnet agent with its `run`;
+// cfg is the agent's YAML config, which embeds chain.
+func subnetAgent(use, short, runShort string, cfg any, chain *subnet.Chain, run func(ctx context.Context, log *slog.Logger) error) *cobra.Command {
+	g := group(use, short)
+	g.AddCommand(runCmd(agentRun{
+		short: runShort, example: "  hyphad " + use + " run --config " + use + ".yaml", docs: "docs/subnet-agents.md",
 		load:    func(path string) error { return subnet.LoadYAML(path, cfg) },
 		home:    func() *string { return &chain.Home },
 		verbose: "log every scored call and request",
 		run:     func(ctx context.Context, log *slog.Logger, _ io.Writer) error { return run(ctx, log) },
-	})
+	}))
+	return g
 }
 
 // MinerCommand returns `miner` with `run`: register on a subnet and serve a model.
 func MinerCommand() *cobra.Command {
-	g := group("miner", "Subnet miner: serve a model to the subnet's validators")
 	var cfg miner.Config
-	g.AddCommand(subnetRun("Register the hotkey on the subnet (if needed) and serve the model at the axon",
-		"  hyphad miner run --config miner.yaml", &cfg, &cfg.Chain,
-		func(ctx context.Context, log *slog.Logger) error { return miner.Run(ctx, cfg, log) }))
-	return g
+	return subnetAgent("miner", "Subnet miner: serve a model to the subnet's validators",
+		"Register the hotkey on the subnet (if needed) and serve the model at the axon", &cfg, &cfg.Chain,
+		func(ctx context.Context, log *slog.Logger) error { return miner.Run(ctx, cfg, log) })
 }
 
 // ValidatorCommand returns `validator` with `run`: score miners and set weights.
 func ValidatorCommand() *cobra.Command {
-	g := group("validator", "Subnet validator: score miners and commit-reveal weights")
 	var cfg validator.Config
-	g.AddCommand(subnetRun("Query every miner each round, keep score averages, commit and reveal weights each tempo",
-		"  hyphad validator run --config validator.yaml", &cfg, &cfg.Chain,
-		func(ctx context.Context, log *slog.Logger) error { return validator.Run(ctx, cfg, log) }))
-	return g
+	return subnetAgent("validator", "Subnet validator: score miners and commit-reveal weights",
+		"Query every miner each round, keep score averages, commit and reveal weights each tempo", &cfg, &cfg.Chain,
+		func(ctx context.Context, log *slog.Logger) error { return validator.Run(ctx, cfg, log) })
 }
 
 // GatewayCommand returns `gateway` with `run`: a consumer endpoint for a subnet.
 func GatewayCommand() *cobra.Command {
-	g := group("gateway", "Subnet gateway: route consumer queries to the best miners")
 	var cfg gateway.Config
-	g.AddCommand(subnetRun("Serve POST /v1/subnets/NETUID/query, answered by the top miners by incentive",
-		"  hyphad gateway run --config gateway.yaml", &cfg, &cfg.Chain,
-		func(ctx context.Context, log *slog.Logger) error { return gateway.Run(ctx, cfg, log) }))
-	return g
+	return subnetAgent("gateway", "Subnet gateway: route consumer queries to the best miners",
+		"Serve POST /v1/subnets/NETUID/query, answered by the top miners by incentive", &cfg, &cfg.Chain,
+		func(ctx context.Context, log *slog.Logger) error { return gateway.Run(ctx, cfg, log) })
 }

@@ -315,11 +315,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	t, err := task.Lookup(cfg.Task)
-	if err != nil {
-		return err
-	}
-	shape, err := t.LoadShape(cfg.Data)
+	shape, err := task.LoadShape(cfg.Task, cfg.Data)
 	if err != nil {
 		return err
 	}

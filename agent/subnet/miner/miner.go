@@ -279,11 +279,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	t, err := task.Lookup(cfg.Task)
-	if err != nil {
-		return err
-	}
-	model, err := t.LoadModel(cfg.Model)
+	model, err := task.LoadModel(cfg.Task, cfg.Model)
 	if err != nil {
 		return err
 	}

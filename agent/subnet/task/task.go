@@ -108,6 +108,33 @@ func Lookup(name string) (Task, error) {
 	return t, nil
 }
 
+// LoadModel loads the named task's model from path (a miner's start).
+func LoadModel(name, path string) (Model, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadModel(path)
+}
+
+// LoadChallenger loads the named task's challenger from source (a validator's start).
+func LoadChallenger(name, source string) (Challenger, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadChallenger(source)
+}
+
+// LoadShape loads the named task's request checks from source (a gateway's start).
+func LoadShape(name, source string) (Shape, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadShape(source)
+}
+
 // Names lists the registered tasks.
 func Names() []string {
 	mu.RLock()

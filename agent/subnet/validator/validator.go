@@ -302,11 +302,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	t, err := task.Lookup(cfg.Task)
-	if err != nil {
-		return err
-	}
-	ch, err := t.LoadChallenger(cfg.Data)
+	ch, err := task.LoadChallenger(cfg.Task, cfg.Data)
 	if err != nil {
 		return err
 	}
