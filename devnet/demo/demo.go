@@ -120,7 +120,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	vcfg := validator.Config{Chain: chain(Validator), Task: "classify", Data: spec}
 	g.Go(func() error { return agentErr("validator", validator.Run(ctx, vcfg, log.With("agent", "validator"))) })
-	gcfg := gateway.Config{Chain: chain(Gateway), Listen: "127.0.0.1:" + strconv.Itoa(o.GatewayPort)}
+	gcfg := gateway.Config{Chain: chain(Gateway), Task: "classify", Data: spec, Listen: "127.0.0.1:" + strconv.Itoa(o.GatewayPort)}
 	g.Go(func() error { return agentErr("gateway", gateway.Run(ctx, gcfg, log.With("agent", "gateway"))) })
 	fmt.Fprintf(o.Out, "Demo subnet %d (%s): 3 miners on ports %d-%d, validator %s, gateway http://127.0.0.1:%d (log %s)\n",
 		netuid, SubnetName, o.GatewayPort+1, o.GatewayPort+len(Miners), Validator, o.GatewayPort, logf.Name())

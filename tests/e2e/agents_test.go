@@ -350,17 +350,22 @@ key: alice
 node: %s
 netuid: %s
 listen: %s
+task: classify
+data: %s
 top_k: 2
 timeout: 3s
 refresh: 1s
-`, d.Home, node, netuid, gwListen))
+`, d.Home, node, netuid, gwListen, spec))
 	startAgent(t, d, "gateway", "gateway", gwCfg)
 	agentWaitHTTP(t, "http://"+gwListen+"/healthz", 60*time.Second)
-	query := fmt.Sprintf(`{"inputs":[[%s]]}`, strings.TrimSuffix(strings.Repeat("8,", 64), ","))
-	gw := func() (string, int, string) {
+	features := func(n int) string {
+		return fmt.Sprintf(`{"inputs":[[%s]]}`, strings.TrimSuffix(strings.Repeat("8,", n), ","))
+	}
+	query := features(64)
+	gwQuery := func(q string) (string, int, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://%s/v1/subnets/%s/query", gwListen, netuid), strings.NewReader(query))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://%s/v1/subnets/%s/query", gwListen, netuid), strings.NewReader(q))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -369,6 +374,26 @@ refresh: 1s
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(resp.Body)
 		return resp.Header.Get("Hypha-Miner-Uid"), resp.StatusCode, b.String()
+	}
+	gw := func() (string, int, string) { return gwQuery(query) }
+
+	// A query with 3 features for the 64-feature digits model is refused by
+	// the gateway itself: no miner is called and none is counted against.
+	// (The validator keeps querying the miners with valid challenges, so
+	// their refused-query counts are what must not move.)
+	minerCalls := func() string {
+		var out []string
+		for _, m := range ms[:3] {
+			out = append(out, fmt.Sprint(agentMetric(t, m.axon+"/metrics", `hypha_miner_requests_total{code="400"}`)))
+		}
+		return strings.Join(out, " ") + " gateway " + fmt.Sprint(agentMetric(t, "http://"+gwListen+"/metrics", "hypha_gateway_miner_calls_total"))
+	}
+	before := minerCalls()
+	if _, code, body := gwQuery(features(3)); code != http.StatusBadRequest || !strings.Contains(body, "3 features; this subnet's model takes 64") {
+		t.Fatalf("3-feature query: HTTP %d %s, want 400 naming the feature count", code, body)
+	}
+	if after := minerCalls(); after != before {
+		t.Fatalf("a refused query moved the miners' call counters: %s -> %s", before, after)
 	}
 	best, second := strconv.Itoa(int(ms[2].uid)), strconv.Itoa(int(ms[1].uid))
 	if uid, code, body := gw(); code != 200 || uid != best || !strings.Contains(body, "probabilities") {
@@ -462,4 +487,29 @@ func agentWaitHTTP(t *testing.T, url string, timeout time.Duration) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// agentMetric sums the samples of a Prometheus text endpoint whose series
+// starts with name (a metric name, or a name with its labels).
+func agentMetric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var sum float64
+	for _, line := range strings.Split(string(b), "\n") {
+		series, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") || !(series == name || strings.HasPrefix(series, name+"{")) {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			t.Fatalf("%s: bad sample %q", url, line)
+		}
+		sum += v
+	}
+	return sum
 }

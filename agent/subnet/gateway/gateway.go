@@ -9,6 +9,11 @@
 // miner fails the gateway answers 502. The chosen miner is named in the
 // Hypha-Miner-Uid and Hypha-Miner-Hotkey response headers.
 //
+// A query is first checked against the subnet's task (see task.Shape): a body
+// larger than the task's largest query gets 413 and a query that does not fit
+// it (e.g. the wrong number of features for the subnet's model) gets 400, in
+// both cases without calling any miner.
+//
 // Endpoints:
 //
 //	POST /v1/subnets/{netuid}/query   the task's request JSON → the best miner's answer
@@ -24,7 +29,6 @@ import (
 	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -32,16 +36,26 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
+	"github.com/hypha-network/hypha/agent/subnet/task"
 )
 
 // Config is a gateway's YAML config. Its key signs the queries it forwards;
 // miners must list that key's address under gateways.
 type Config struct {
 	subnet.Chain `yaml:",inline"`
+	// Task is the subnet's task name (default "classify"); queries are checked
+	// against it before any miner is called.
+	Task string `yaml:"task"`
+	// Data is the task's data source, as in the validator's config (for
+	// classify: a training spec, which fixes the number of features).
+	// Optional: without it only the task's own limits are checked.
+	Data string `yaml:"data"`
 	// Listen is the consumer endpoint's address (default 127.0.0.1:8080).
 	Listen string `yaml:"listen"`
 	// TopK is how many miners are queried at once (default 3).
@@ -58,6 +72,12 @@ type Config struct {
 func (c *Config) Validate() error {
 	if err := c.Chain.Validate(); err != nil {
 		return err
+	}
+	if c.Task == "" {
+		c.Task = "classify"
+	}
+	if c.Data != "" {
+		c.Data = chainclient.ExpandHome(c.Data)
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
@@ -93,6 +113,7 @@ type Gateway struct {
 	self    string
 	chain   MetagraphSource
 	querier Querier
+	shape   task.Shape
 	sem     chan struct{}
 	metrics *metrics.Registry
 	log     *slog.Logger
@@ -101,9 +122,10 @@ type Gateway struct {
 	ranked []subnettypes.NeuronInfo
 }
 
-// New returns a gateway for a validated config; self is its own hotkey.
-func New(cfg Config, self string, chain MetagraphSource, q Querier, log *slog.Logger) *Gateway {
-	g := &Gateway{cfg: cfg, self: self, chain: chain, querier: q, log: log,
+// New returns a gateway for a validated config; self is its own hotkey and
+// shape checks queries before they are routed (nil: only that they are JSON).
+func New(cfg Config, self string, chain MetagraphSource, q Querier, shape task.Shape, log *slog.Logger) *Gateway {
+	g := &Gateway{cfg: cfg, self: self, chain: chain, querier: q, shape: shape, log: log,
 		sem: make(chan struct{}, cfg.MaxConcurrent), metrics: metrics.New()}
 	g.metrics.Describe("hypha_gateway_requests_total", "counter", "Consumer queries, by HTTP status code.")
 	g.metrics.Describe("hypha_gateway_miner_calls_total", "counter", "Miner calls, by uid and outcome.")
@@ -228,9 +250,8 @@ func (g *Gateway) serveQuery(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, http.StatusServiceUnavailable, "gateway busy: try again")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, auth.MaxBody+1))
-	if err != nil || len(body) > auth.MaxBody || !json.Valid(body) {
-		g.fail(w, http.StatusBadRequest, "the request body must be the task's JSON query (at most 4 MiB)")
+	body, ok := g.readQuery(w, r)
+	if !ok {
 		return
 	}
 	ans, err := g.Route(r.Context(), body)
@@ -248,54 +269,70 @@ func (g *Gateway) serveQuery(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(ans.Body)
 }
 
+// maxBody is the largest query body accepted: the task's bound, at most auth.MaxBody.
+func (g *Gateway) maxBody() int {
+	if g.shape != nil {
+		if n := g.shape.MaxRequestBytes(); n > 0 && n < auth.MaxBody {
+			return n
+		}
+	}
+	return auth.MaxBody
+}
+
+// readQuery reads and checks a consumer's query; on failure it has answered
+// 413 or 400 and no miner is called.
+func (g *Gateway) readQuery(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	limit := g.maxBody()
+	tooLarge := fmt.Sprintf("the request body exceeds %d bytes, the largest query of this subnet's task", limit)
+	if r.ContentLength > int64(limit) {
+		g.fail(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
+	if err != nil {
+		g.fail(w, http.StatusBadRequest, "read the request body: "+err.Error())
+		return nil, false
+	}
+	if len(body) > limit {
+		g.fail(w, http.StatusRequestEntityTooLarge, tooLarge)
+		return nil, false
+	}
+	if !json.Valid(body) {
+		g.fail(w, http.StatusBadRequest, "the request body must be the task's JSON query")
+		return nil, false
+	}
+	if g.shape != nil {
+		if err := g.shape.Validate(body); err != nil {
+			g.fail(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), task.ErrBadRequest.Error()+": "))
+			return nil, false
+		}
+	}
+	return body, true
+}
+
 // Run serves the gateway until ctx is done.
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	kr, err := auth.OpenKeyring(cfg.Home, cfg.KeyringBackend)
+	shape, err := task.LoadShape(cfg.Task, cfg.Data)
 	if err != nil {
 		return err
 	}
-	signer, err := auth.NewKeyringSigner(kr, cfg.Key)
+	signer, client, err := agentrun.Connect(ctx, cfg.Chain.Config)
 	if err != nil {
 		return err
 	}
-	client, err := cfg.Client()
-	if err != nil {
-		return err
-	}
-	if err := client.WaitReady(ctx); err != nil {
-		return err
-	}
-	g := New(cfg, signer.Bech32(), client, &miner.Caller{Signer: signer, HTTP: &http.Client{}}, log)
+	g := New(cfg, signer.Bech32(), client, &miner.Caller{Signer: signer, HTTP: &http.Client{}}, shape, log)
 	if err := g.Refresh(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := agentrun.Listen("gateway", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("gateway: listen on %s: %w (choose another listen address)", cfg.Listen, err)
+		return err
 	}
-	hs := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	log.Info("gateway serving", "netuid", cfg.Netuid, "listen", ln.Addr().String(), "hotkey", signer.Bech32(),
-		"endpoint", fmt.Sprintf("http://%s/v1/subnets/%d/query", ln.Addr(), cfg.Netuid))
-	tick := time.NewTicker(cfg.Refresh)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = hs.Shutdown(sctx)
-			return nil
-		case err := <-errc:
-			return fmt.Errorf("gateway: serve: %w", err)
-		case <-tick.C:
-			if err := g.Refresh(ctx); err != nil {
-				log.Warn("refresh ranking", "err", err)
-			}
-		}
-	}
+		"endpoint", fmt.Sprintf("http://%s/v1/subnets/%d/query", ln.Addr(), cfg.Netuid), "task", cfg.Task, "max_body", g.maxBody())
+	return agentrun.Server{Agent: "gateway", Handler: g.Handler(),
+		Every: cfg.Refresh, Refresh: g.Refresh, RefreshWhat: "refresh ranking", Log: log}.Serve(ctx, ln)
 }

@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hypha-network/hypha/agent/subnet/task"
+	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
 )
 
 type fakeChain struct {
@@ -24,12 +27,14 @@ func (f *fakeChain) Metagraph(context.Context, uint32) (*subnettypes.QueryMetagr
 }
 
 type fakeMiners struct {
-	mu   sync.Mutex
-	down map[string]bool
+	mu    sync.Mutex
+	down  map[string]bool
+	calls int
 }
 
 func (f *fakeMiners) Query(ctx context.Context, axon string, _ []byte) (json.RawMessage, error) {
 	f.mu.Lock()
+	f.calls++
 	down := f.down[axon]
 	f.mu.Unlock()
 	switch {
@@ -69,7 +74,7 @@ func TestRouteFallback(t *testing.T) {
 		{Uid: 3, Hotkey: "h3", Axon: "http://third", IncentiveFixed: 1 << 58},
 	}}}
 	miners := &fakeMiners{down: map[string]bool{}}
-	g := New(Config{TopK: 2, Timeout: 200 * time.Millisecond, MaxConcurrent: 4, Listen: "x"}, "gw", chain, miners, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g := New(Config{TopK: 2, Timeout: 200 * time.Millisecond, MaxConcurrent: 4, Listen: "x"}, "gw", chain, miners, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	g.cfg.Netuid = 1
 	if err := g.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
@@ -123,5 +128,76 @@ func TestRouteFallback(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("malformed query: %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestQueryValidation checks that queries that do not fit the subnet's task
+// are refused before any miner is called, and count against no miner.
+func TestQueryValidation(t *testing.T) {
+	chain := &fakeChain{mg: subnettypes.QueryMetagraphResponse{Neurons: []subnettypes.NeuronInfo{
+		{Uid: 1, Hotkey: "h1", Axon: "http://best", IncentiveFixed: 6 << 58},
+		{Uid: 2, Hotkey: "h2", Axon: "http://second", IncentiveFixed: 3 << 58},
+	}}}
+	miners := &fakeMiners{down: map[string]bool{}}
+	shape := task.NewClassifyShape(64)
+	g := New(Config{TopK: 2, Timeout: time.Second, MaxConcurrent: 4, Listen: "x"}, "gw", chain, miners, shape,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	g.cfg.Netuid = 1
+	if err := g.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g.Handler())
+	defer srv.Close()
+	row := func(n int) string { return "[" + strings.TrimSuffix(strings.Repeat("8,", n), ",") + "]" }
+	post := func(body string) (int, string) {
+		resp, err := http.Post(srv.URL+"/v1/subnets/1/query", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	cases := []struct {
+		name string
+		body string
+		code int
+		msg  string
+	}{
+		{"3 features for a 64-feature model", `{"inputs":[` + row(3) + `]}`, 400, "input 0 has 3 features; this subnet's model takes 64"},
+		{"second input short", `{"inputs":[` + row(64) + `,` + row(63) + `]}`, 400, "input 1 has 63 features"},
+		{"no inputs", `{"inputs":[]}`, 400, "0 inputs"},
+		{"not a classify query", `{"prompts":["ab"],"length":2}`, 400, "0 inputs"},
+		{"too many inputs", `{"inputs":[` + strings.TrimSuffix(strings.Repeat(row(1)+",", task.MaxClassifyInputs+1), ",") + `]}`, 400, "1025 inputs"},
+		{"wrong types", `{"inputs":[["a"]]}`, 400, "the query must be"},
+		{"not JSON", `{bad`, 400, "JSON"},
+		{"larger than the task's largest query", `{"inputs":[` + row(shape.MaxRequestBytes()/2) + `]}`, 413, "exceeds"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := post(tc.body)
+			if code != tc.code || !strings.Contains(body, tc.msg) {
+				t.Fatalf("HTTP %d %s, want %d mentioning %q", code, body, tc.code, tc.msg)
+			}
+		})
+	}
+	miners.mu.Lock()
+	calls := miners.calls
+	miners.mu.Unlock()
+	if calls != 0 {
+		t.Fatalf("rejected queries made %d miner calls", calls)
+	}
+	for _, uid := range []string{"1", "2"} {
+		for _, outcome := range []string{"ok", "error"} {
+			if v := g.metrics.Get("hypha_gateway_miner_calls_total", "uid", uid, "outcome", outcome); v != 0 {
+				t.Fatalf("miner %s %s calls %v after rejected queries", uid, outcome, v)
+			}
+		}
+	}
+	if got := g.metrics.Get("hypha_gateway_requests_total", "code", "400"); got != float64(len(cases)-1) {
+		t.Fatalf("400s counted %v, want %d", got, len(cases)-1)
+	}
+	if code, body := post(`{"inputs":[` + row(64) + `,` + row(64) + `]}`); code != 200 || !strings.Contains(body, "best") {
+		t.Fatalf("valid query: HTTP %d %s", code, body)
 	}
 }

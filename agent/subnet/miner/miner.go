@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -26,10 +25,11 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/task"
 	"github.com/hypha-network/hypha/client/broadcast"
 	subnettypes "github.com/hypha-network/hypha/x/subnet/types"
@@ -279,27 +279,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	t, err := task.Lookup(cfg.Task)
+	model, err := task.LoadModel(cfg.Task, cfg.Model)
 	if err != nil {
 		return err
 	}
-	model, err := t.LoadModel(cfg.Model)
+	signer, client, err := agentrun.Connect(ctx, cfg.Chain.Config)
 	if err != nil {
-		return err
-	}
-	kr, err := auth.OpenKeyring(cfg.Home, cfg.KeyringBackend)
-	if err != nil {
-		return err
-	}
-	signer, err := auth.NewKeyringSigner(kr, cfg.Key)
-	if err != nil {
-		return err
-	}
-	client, err := cfg.Client()
-	if err != nil {
-		return err
-	}
-	if err := client.WaitReady(ctx); err != nil {
 		return err
 	}
 	n, err := Register(ctx, client, cfg, signer.Bech32(), log)
@@ -310,32 +295,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := srv.Refresh(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := agentrun.Listen("miner", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("miner: listen on %s: %w (choose another listen address)", cfg.Listen, err)
+		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: cfg.RequestTimeout + 5*time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	log.Info("miner serving", "uid", n.Uid, "listen", ln.Addr().String(), "task", cfg.Task, "model", cfg.Model)
-
-	tick := time.NewTicker(cfg.Refresh)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = hs.Shutdown(sctx)
-			return nil
-		case err := <-errc:
-			return fmt.Errorf("miner: serve: %w", err)
-		case <-tick.C:
-			if err := srv.Refresh(ctx); err != nil {
-				log.Warn("refresh allowed callers", "err", err)
-			}
-		}
-	}
+	return agentrun.Server{Agent: "miner", Handler: srv.Handler(), WriteTimeout: cfg.RequestTimeout + 5*time.Second,
+		Every: cfg.Refresh, Refresh: srv.Refresh, RefreshWhat: "refresh allowed callers", Log: log}.Serve(ctx, ln)
 }
 
 // Caller sends signed queries to axons; validators and gateways use it.

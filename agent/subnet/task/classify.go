@@ -14,6 +14,10 @@ import (
 // MaxClassifyInputs bounds the examples in one classify request.
 const MaxClassifyInputs = 1024
 
+// classifyNumberBytes bounds one feature's JSON text, separator and spacing
+// included: a float32 takes at most 15 characters ("-1.1754944e-38").
+const classifyNumberBytes = 24
+
 // probFloor bounds the log-loss of one example at -ln(1e-7) ≈ 16.1 nats.
 const probFloor = 1e-7
 
@@ -75,6 +79,57 @@ func (m classifyModel) Answer(request json.RawMessage) (json.RawMessage, error) 
 		return nil, fmt.Errorf("classify: %w", err)
 	}
 	return json.Marshal(classifyResponse{Predictions: preds})
+}
+
+type classifyShape struct{ features int }
+
+// LoadShape implements Task: with a training spec as source, every input must
+// have the spec's number of features; without one, the inputs must agree.
+func (Classify) LoadShape(source string) (Shape, error) {
+	if source == "" {
+		return classifyShape{}, nil
+	}
+	ch, err := Classify{}.LoadChallenger(source)
+	if err != nil {
+		return nil, err
+	}
+	return classifyShape{features: ch.(*classifyChallenger).eval.XSize()}, nil
+}
+
+// NewClassifyShape returns the request checks for models of features inputs
+// (0: any number, the same for every input).
+func NewClassifyShape(features int) Shape { return classifyShape{features: features} }
+
+// MaxRequestBytes implements Shape: MaxClassifyInputs inputs of the features.
+func (s classifyShape) MaxRequestBytes() int {
+	if s.features == 0 {
+		return 0
+	}
+	return MaxClassifyInputs*(s.features*classifyNumberBytes+8) + 64
+}
+
+// Validate implements Shape.
+func (s classifyShape) Validate(request []byte) error {
+	var req classifyRequest
+	if err := json.Unmarshal(request, &req); err != nil {
+		return fmt.Errorf("%w: classify: the query must be {\"inputs\": [[f0, f1, …], …]}: %v", ErrBadRequest, err)
+	}
+	if len(req.Inputs) == 0 || len(req.Inputs) > MaxClassifyInputs {
+		return fmt.Errorf("%w: classify: the query has %d inputs, want 1..%d", ErrBadRequest, len(req.Inputs), MaxClassifyInputs)
+	}
+	want := s.features
+	if want == 0 {
+		want = len(req.Inputs[0])
+	}
+	for i, in := range req.Inputs {
+		if len(in) != want || want == 0 {
+			if s.features > 0 {
+				return fmt.Errorf("%w: classify: input %d has %d features; this subnet's model takes %d", ErrBadRequest, i, len(in), s.features)
+			}
+			return fmt.Errorf("%w: classify: input %d has %d features, input 0 has %d", ErrBadRequest, i, len(in), want)
+		}
+	}
+	return nil
 }
 
 type classifyChallenger struct {

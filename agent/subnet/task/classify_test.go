@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/hypha-network/hypha/ml/data"
@@ -142,5 +143,36 @@ func TestLookup(t *testing.T) {
 	}
 	if _, err := Lookup("nope"); err == nil {
 		t.Fatal("unknown task found")
+	}
+}
+
+func TestClassifyShape(t *testing.T) {
+	shape, err := Classify{}.LoadShape("../../../examples/ml/digits-mlp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(n int) string { return "[" + strings.TrimSuffix(strings.Repeat("0.5,", n), ",") + "]" }
+	if err := shape.Validate([]byte(`{"inputs":[` + row(64) + `]}`)); err != nil {
+		t.Fatalf("64 features: %v", err)
+	}
+	err = shape.Validate([]byte(`{"inputs":[` + row(3) + `]}`))
+	if !errors.Is(err, ErrBadRequest) || !strings.Contains(err.Error(), "3 features; this subnet's model takes 64") {
+		t.Fatalf("3 features: %v", err)
+	}
+	// A full-size query of the longest numbers fits the body bound.
+	num := "-1.1754944e-38"
+	big := `{"inputs": [` + strings.TrimSuffix(strings.Repeat("["+strings.TrimSuffix(strings.Repeat(num+", ", 64), ", ")+"], ", MaxClassifyInputs), ", ") + `]}`
+	if len(big) > shape.MaxRequestBytes() {
+		t.Fatalf("largest valid query %d bytes > bound %d", len(big), shape.MaxRequestBytes())
+	}
+	if err := shape.Validate([]byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	any, _ := Classify{}.LoadShape("")
+	if any.MaxRequestBytes() != 0 {
+		t.Fatal("a shape without data bounds the body")
+	}
+	if err := any.Validate([]byte(`{"inputs":[` + row(3) + `,` + row(4) + `]}`)); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("inconsistent rows: %v", err)
 	}
 }

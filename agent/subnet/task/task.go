@@ -3,8 +3,8 @@
 // in the miner's and validator's configs; both sides of a subnet must use the
 // same task.
 //
-// To add a task, implement Task (a Model for the miner side and a Challenger
-// for the validator side), call Register from an init function in the task's
+// To add a task, implement Task (a Model for the miner side, a Challenger
+// for the validator side and a Shape for the gateway side), call Register from an init function in the task's
 // file, and document its request and response JSON. Scores must lie in [0, 1],
 // be 0 for anything malformed, and reward correctness only (latency is scored
 // by the validator for every task alike).
@@ -32,6 +32,24 @@ type Task interface {
 	// LoadChallenger loads what a validator queries with from a data source
 	// (for the shipped tasks: a training spec whose eval split is held out).
 	LoadChallenger(source string) (Challenger, error)
+	// LoadShape returns the request checks of a gateway from the same data
+	// source as LoadChallenger; an empty source gives the task's limits that
+	// hold whatever the data (e.g. any consistent feature count).
+	LoadShape(source string) (Shape, error)
+}
+
+// ErrBadRequest reports a consumer query that does not fit the subnet's task.
+var ErrBadRequest = errors.New("task: bad request")
+
+// Shape checks a consumer's query before any miner sees it, so that a
+// malformed query costs no miner call and counts against no miner.
+type Shape interface {
+	// MaxRequestBytes is the largest body a valid query can have (0: the
+	// task sets no bound of its own).
+	MaxRequestBytes() int
+	// Validate returns nil for a query the subnet's miners can answer, else an
+	// error wrapping ErrBadRequest that says what is wrong.
+	Validate(request []byte) error
 }
 
 // Model answers queries on a miner. Answer must be safe for concurrent use.
@@ -88,6 +106,33 @@ func Lookup(name string) (Task, error) {
 		return nil, fmt.Errorf("task: unknown task %q (known: %v)", name, namesLocked())
 	}
 	return t, nil
+}
+
+// LoadModel loads the named task's model from path (a miner's start).
+func LoadModel(name, path string) (Model, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadModel(path)
+}
+
+// LoadChallenger loads the named task's challenger from source (a validator's start).
+func LoadChallenger(name, source string) (Challenger, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadChallenger(source)
+}
+
+// LoadShape loads the named task's request checks from source (a gateway's start).
+func LoadShape(name, source string) (Shape, error) {
+	t, err := Lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	return t.LoadShape(source)
 }
 
 // Names lists the registered tasks.

@@ -15,6 +15,8 @@ import (
 const (
 	MaxTextgenPrompts = 64
 	MaxTextgenLength  = 64
+	// MaxTextgenPromptBytes bounds one prompt.
+	MaxTextgenPromptBytes = 4096
 	// TextgenLength is the continuation length validators ask for.
 	TextgenLength = 4
 )
@@ -82,6 +84,47 @@ func (m textgenModel) Answer(request json.RawMessage) (json.RawMessage, error) {
 		resp.Continuations[i] = strings.TrimPrefix(out, p)
 	}
 	return json.Marshal(resp)
+}
+
+type textgenShape struct{}
+
+// LoadShape implements Task: the limits are the task's own; a source, if
+// given, must be a text spec as for LoadChallenger.
+func (Textgen) LoadShape(source string) (Shape, error) {
+	if source != "" {
+		spec, err := train.LoadSpec(source)
+		if err != nil {
+			return nil, fmt.Errorf("textgen: load spec %s: %w", source, err)
+		}
+		if spec.Data.Format != "text" {
+			return nil, fmt.Errorf("textgen: spec %s must describe text data", source)
+		}
+	}
+	return textgenShape{}, nil
+}
+
+// MaxRequestBytes implements Shape: MaxTextgenPrompts prompts of
+// MaxTextgenPromptBytes, each byte escaped at most 6 bytes long in JSON.
+func (textgenShape) MaxRequestBytes() int {
+	return MaxTextgenPrompts*(MaxTextgenPromptBytes*6+4) + 64
+}
+
+// Validate implements Shape.
+func (textgenShape) Validate(request []byte) error {
+	var req textgenRequest
+	if err := json.Unmarshal(request, &req); err != nil {
+		return fmt.Errorf("%w: textgen: the query must be {\"prompts\": [\"…\", …], \"length\": N}: %v", ErrBadRequest, err)
+	}
+	if len(req.Prompts) == 0 || len(req.Prompts) > MaxTextgenPrompts || req.Length < 1 || req.Length > MaxTextgenLength {
+		return fmt.Errorf("%w: textgen: the query has %d prompts and length %d, want 1..%d and 1..%d",
+			ErrBadRequest, len(req.Prompts), req.Length, MaxTextgenPrompts, MaxTextgenLength)
+	}
+	for i, p := range req.Prompts {
+		if p == "" || len(p) > MaxTextgenPromptBytes {
+			return fmt.Errorf("%w: textgen: prompt %d has %d bytes, want 1..%d", ErrBadRequest, i, len(p), MaxTextgenPromptBytes)
+		}
+	}
+	return nil
 }
 
 type textgenChallenger struct {

@@ -105,3 +105,21 @@ func TestTextgenModelsOrdered(t *testing.T) {
 		t.Fatal("textgen accepted a classification spec")
 	}
 }
+
+func TestTextgenShape(t *testing.T) {
+	shape, err := Textgen{}.LoadShape("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shape.Validate([]byte(`{"prompts":["ab"],"length":4}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{`{"prompts":[],"length":4}`, `{"prompts":["ab"],"length":0}`, `{"prompts":[""],"length":1}`, `{"inputs":[[1]]}`} {
+		if err := shape.Validate([]byte(bad)); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	if _, err := (Textgen{}).LoadShape("../../../examples/ml/digits-mlp.yaml"); err == nil {
+		t.Fatal("a classification spec accepted for textgen")
+	}
+}

@@ -28,7 +28,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
@@ -36,10 +35,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/subnet"
-	"github.com/hypha-network/hypha/agent/subnet/metrics"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
 	"github.com/hypha-network/hypha/agent/subnet/task"
 )
@@ -303,30 +302,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	t, err := task.Lookup(cfg.Task)
+	ch, err := task.LoadChallenger(cfg.Task, cfg.Data)
 	if err != nil {
 		return err
 	}
-	ch, err := t.LoadChallenger(cfg.Data)
-	if err != nil {
-		return err
-	}
-	kr, err := auth.OpenKeyring(cfg.Home, cfg.KeyringBackend)
-	if err != nil {
-		return err
-	}
-	signer, err := auth.NewKeyringSigner(kr, cfg.Key)
+	signer, client, err := agentrun.Connect(ctx, cfg.Chain.Config)
 	if err != nil {
 		return err
 	}
 	self := signer.Bech32()
-	client, err := cfg.Client()
-	if err != nil {
-		return err
-	}
-	if err := client.WaitReady(ctx); err != nil {
-		return err
-	}
 	if _, err := client.FindNeuron(ctx, cfg.Netuid, self); errors.Is(err, chainclient.ErrNotFound) {
 		log.Info("registering", "netuid", cfg.Netuid, "hotkey", self)
 		txCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
@@ -341,13 +325,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	caller := &miner.Caller{Signer: signer, HTTP: &http.Client{}}
 	sc := NewScorer(cfg, ch, callerQuerier{caller}, log)
 	if cfg.MetricsListen != "" {
-		ln, err := net.Listen("tcp", cfg.MetricsListen)
+		stop, err := agentrun.Background("validator metrics", cfg.MetricsListen, sc.Metrics())
 		if err != nil {
-			return fmt.Errorf("validator: metrics listen on %s: %w", cfg.MetricsListen, err)
+			return err
 		}
-		hs := &http.Server{Handler: sc.Metrics(), ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = hs.Serve(ln) }()
-		defer hs.Close()
+		defer stop()
 	}
 	log.Info("validator running", "netuid", cfg.Netuid, "hotkey", self, "task", cfg.Task, "data", cfg.Data)
 

@@ -31,9 +31,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
-	"github.com/hypha-network/hypha/agent/provider"
-	subnetagents "github.com/hypha-network/hypha/agent/subnet/cmd"
-	"github.com/hypha-network/hypha/agent/tenant"
+	agentcmd "github.com/hypha-network/hypha/agent/cmd"
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/ml/mlcli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
@@ -92,10 +90,7 @@ func NewRootCmd() *cobra.Command {
 		offline(mlcli.NewCommand()),
 		offline(subnetCommand()),
 	)
-	rootCmd.AddCommand(provider.ProviderCommand(), tenant.DeployCommand(), tenant.LeaseCommand())
-	rootCmd.AddCommand(subnetagents.MinerCommand())
-	rootCmd.AddCommand(subnetagents.ValidatorCommand())
-	rootCmd.AddCommand(subnetagents.GatewayCommand())
+	rootCmd.AddCommand(agentcmd.Commands()...)
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
 	replaceCommand(rootCmd, versionCommand())
 	rootCmd.AddCommand(

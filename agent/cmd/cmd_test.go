@@ -34,6 +34,8 @@ func TestRunConfigErrors(t *testing.T) {
 		{"validator unknown task", ValidatorCommand, []string{"run", "--config", write("v2.yaml", chain+"data: x\ntask: poetry\n")}, "unknown task"},
 		{"gateway without netuid", GatewayCommand, []string{"run", "--config", write("g.yaml", "home: /h\nkey: k\n")}, "netuid is required"},
 		{"missing file", GatewayCommand, []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, "no such file"},
+		{"provider unknown field", ProviderCommand, []string{"run", "--config", write("p.yaml", "chian: {}\n")}, "chian"},
+		{"provider missing file", ProviderCommand, []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, "no such file"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,5 +48,47 @@ func TestRunConfigErrors(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestCommands(t *testing.T) {
+	var names []string
+	for _, c := range Commands() {
+		names = append(names, c.Name())
+		if c.Name() == "deploy" || c.Name() == "lease" {
+			continue
+		}
+		run, _, err := c.Find([]string{"run"})
+		if err != nil || run.Name() != "run" || run.Flags().Lookup("config") == nil {
+			t.Errorf("%s has no run --config: %v", c.Name(), err)
+		}
+	}
+	if got := strings.Join(names, " "); got != "provider deploy lease miner validator gateway" {
+		t.Fatalf("commands %q", got)
+	}
+}
+
+func TestHomeOverride(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "g.yaml")
+	if err := os.WriteFile(p, []byte("key: k\nnetuid: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Without --home the config has none; with it, the error moves past home
+	// to the keyring of the given (empty) home.
+	c := GatewayCommand()
+	c.PersistentFlags().String("home", "", "")
+	c.SetArgs([]string{"run", "--config", p})
+	c.SetOut(io.Discard)
+	c.SetErr(io.Discard)
+	if err := c.Execute(); err == nil || !strings.Contains(err.Error(), "home is required") {
+		t.Fatalf("without --home: %v", err)
+	}
+	c = GatewayCommand()
+	c.PersistentFlags().String("home", "", "")
+	c.SetArgs([]string{"run", "--config", p, "--home", t.TempDir()})
+	c.SetOut(io.Discard)
+	c.SetErr(io.Discard)
+	if err := c.Execute(); err == nil || strings.Contains(err.Error(), "home is required") {
+		t.Fatalf("with --home: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-// Package metrics is a minimal Prometheus text-format registry for the subnet
+// Package metrics is a minimal Prometheus text-format registry for the Hypha
 // agents: counters and gauges with fixed label sets, served at /metrics.
 package metrics
 
