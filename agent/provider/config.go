@@ -26,7 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
-	"github.com/hypha-network/hypha/agent/tenant"
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/x/market/client/cli"
 	"github.com/hypha-network/hypha/x/market/types"
 )
@@ -200,7 +200,7 @@ func (c *Config) fill() error {
 // InventorySpec converts the declared inventory to the chain type.
 func (c *Config) InventorySpec() (types.Inventory, error) {
 	var inv types.Inventory
-	cpu, err := tenant.ParseCPU(c.Inventory.CPU)
+	cpu, err := leaseapi.ParseCPU(c.Inventory.CPU)
 	if err != nil || cpu == 0 {
 		return inv, fmt.Errorf("provider config inventory.cpu %q: give cores (8) or millis (8000m)", c.Inventory.CPU)
 	}
