@@ -32,6 +32,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/x/market/types"
@@ -52,7 +53,19 @@ type Agent struct {
 	fp      string
 	wake    chan struct{}
 
-	mu sync.Mutex // guards lease records and runtime start/stop
+	// mu guards the lease and bid records in the state database and the
+	// maps below. It is never held across a runtime start or stop (an image
+	// pull can take minutes) nor a chain round trip: slow work on one lease
+	// must not delay another lease's heartbeat.
+	mu sync.Mutex
+	// leaseOps holds one token per lease: whoever starts or stops a lease's
+	// workloads holds it, so the same lease is never started and stopped at
+	// once, while other leases go on.
+	leaseOps map[uint64]chan struct{}
+	// startingGPUs are the GPUs picked for manifests still starting.
+	startingGPUs map[uint64][]string
+	// stops tracks the lease stops running in the background.
+	stops sync.WaitGroup
 
 	// retryAt holds orders whose pricing or bid failed, and when to try again.
 	retryAt map[uint64]time.Time
@@ -61,14 +74,27 @@ type Agent struct {
 	activeLeases                     atomic.Int64
 }
 
+// Option changes how New builds an agent.
+type Option func(*options)
+
+type options struct{ rt runtime.Runtime }
+
+// WithRuntime runs workloads with rt instead of the runtime the config names
+// (for tests and embedders).
+func WithRuntime(rt runtime.Runtime) Option { return func(o *options) { o.rt = rt } }
+
 // New prepares an agent: opens its state, loads or creates its TLS
 // certificate, and checks its key. It does not touch the chain yet.
-func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
+func New(ctx context.Context, cfg *Config, out io.Writer, opts ...Option) (*Agent, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: log.New(out, "provider: ", log.LstdFlags|log.LUTC), wake: make(chan struct{}, 1),
-		retryAt: map[uint64]time.Time{}}
+		retryAt: map[uint64]time.Time{}, leaseOps: map[uint64]chan struct{}{}, startingGPUs: map[uint64][]string{}}
 	var err error
 	if a.inv, err = cfg.InventorySpec(); err != nil {
 		return nil, err
@@ -95,8 +121,10 @@ func New(ctx context.Context, cfg *Config, out io.Writer) (*Agent, error) {
 		return nil, err
 	}
 	workloads := filepath.Join(cfg.DataDir, "workloads")
-	switch cfg.Runtime {
-	case "docker":
+	switch {
+	case o.rt != nil:
+		a.rt = o.rt
+	case cfg.Runtime == "docker":
 		d, err := runtime.NewDocker(ctx, workloads, a.log.Printf)
 		if err != nil {
 			a.store.Close()
@@ -166,6 +194,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_ = srv.Shutdown(shutdown)
 			cancel()
+			a.stops.Wait()
 			a.mu.Lock()
 			a.rt.Detach()
 			a.mu.Unlock()
@@ -244,8 +273,9 @@ func (a *Agent) readopt(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read state: %w", err)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	// This runs before the lease API and the reconcile loop start, so no
+	// one else touches the records yet and Adopt (which may restart an
+	// instance) runs without a.mu.
 	for _, rec := range recs {
 		if rec.State != leaseRunning {
 			continue
@@ -276,10 +306,44 @@ func (a *Agent) readopt(ctx context.Context) error {
 const retryDelay = 30 * time.Second
 
 const (
-	leaseAwaiting = "awaiting-manifest"
-	leaseRunning  = "running"
-	leaseClosed   = "closed"
+	leaseAwaiting = leaseapi.StateAwaitingManifest
+	leaseRunning  = leaseapi.StateRunning
+	leaseClosed   = leaseapi.StateClosed
 )
+
+// lockLease waits for lease id's token (see Agent.leaseOps) and returns its
+// release.
+func (a *Agent) lockLease(ctx context.Context, id uint64) (func(), error) {
+	tok := a.leaseToken(id)
+	select {
+	case tok <- struct{}{}:
+		return func() { <-tok }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// tryLockLease takes lease id's token if no start or stop holds it.
+func (a *Agent) tryLockLease(id uint64) (func(), bool) {
+	tok := a.leaseToken(id)
+	select {
+	case tok <- struct{}{}:
+		return func() { <-tok }, true
+	default:
+		return nil, false
+	}
+}
+
+func (a *Agent) leaseToken(id uint64) chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tok, ok := a.leaseOps[id]
+	if !ok {
+		tok = make(chan struct{}, 1)
+		a.leaseOps[id] = tok
+	}
+	return tok
+}
 
 // step reconciles with the chain once: leases (heartbeats, withdrawals,
 // closures) then bids.
@@ -401,7 +465,7 @@ func (a *Agent) settled(height int64, batch []leaseMsg, res *broadcast.Result) {
 			if r, err := broadcast.Response[*types.MsgLeaseHeartbeatResponse](res, i); err == nil {
 				next = fmt.Sprintf(", next deadline %d", r.NextDeadline)
 			}
-			a.log.Printf("lease %d: heartbeat sent, in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
+			a.log.Printf("lease %d: heartbeat sent in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
 		case *types.MsgWithdrawLease:
 			a.withdrawals.Add(1)
 			paid := "?"
@@ -450,9 +514,14 @@ func (a *Agent) syncRecords(active map[uint64]types.Lease) {
 	}
 }
 
-// closeGone stops the workloads of recorded leases that are no longer active.
+// closeGone stops the workloads of recorded leases that are no longer
+// active. The stops run in the background, so a slow one does not hold up
+// the next heartbeats; a lease whose manifest is still starting is stopped
+// at a later poll, once the start is over.
 func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
+	a.mu.Lock()
 	recs, err := a.store.Leases()
+	a.mu.Unlock()
 	if err != nil {
 		a.log.Printf("read state: %v", err)
 		return
@@ -471,23 +540,44 @@ func (a *Agent) closeGone(ctx context.Context, active map[uint64]types.Lease) {
 			}
 			reason = l.Lease.CloseReason.String()
 			a.mu.Lock()
-			if rec.setPaid(l.Lease) {
-				_ = a.store.PutLease(rec)
+			if cur, err := a.store.Lease(rec.ID); err == nil && cur != nil && cur.setPaid(l.Lease) {
+				_ = a.store.PutLease(cur)
 			}
 			a.mu.Unlock()
 		} else if !chainclient.IsNotFound(err) {
 			a.log.Printf("lease %d: %v", rec.ID, err)
 			continue
 		}
-		a.stopLease(ctx, rec.ID, reason)
+		unlock, ok := a.tryLockLease(rec.ID)
+		if !ok {
+			continue // starting or already stopping
+		}
+		a.stops.Add(1)
+		go func(id uint64) {
+			defer a.stops.Done()
+			defer unlock()
+			a.stopLeaseLocked(context.WithoutCancel(ctx), id, reason)
+		}(rec.ID)
 	}
 }
 
-// stopLease stops a lease's workloads and marks it closed.
+// stopLease stops a lease's workloads and marks it closed, after any start
+// or stop of the same lease in progress.
 func (a *Agent) stopLease(ctx context.Context, id uint64, reason string) {
+	unlock, err := a.lockLease(ctx, id)
+	if err != nil {
+		a.log.Printf("lease %d: stop: %v", id, err)
+		return
+	}
+	defer unlock()
+	a.stopLeaseLocked(ctx, id, reason)
+}
+
+// stopLeaseLocked is stopLease with the lease's token held; a.mu is not.
+func (a *Agent) stopLeaseLocked(ctx context.Context, id uint64, reason string) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	rec, err := a.store.Lease(id)
+	a.mu.Unlock()
 	if err != nil || rec == nil || rec.State == leaseClosed {
 		return
 	}
@@ -497,6 +587,11 @@ func (a *Agent) stopLease(ctx context.Context, id uint64, reason string) {
 		} else {
 			a.rt.StopOrphan(ctx, ir.Handle)
 		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur, err := a.store.Lease(id); err == nil && cur != nil {
+		rec = cur
 	}
 	rec.State, rec.ClosedReason = leaseClosed, reason
 	if err := a.store.PutLease(rec); err != nil {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
-	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -241,8 +241,8 @@ func TestAllocGPUs(t *testing.T) {
 }
 
 func TestServiceEnvGPUs(t *testing.T) {
-	svc := &tenant.Service{Command: []string{"train", "--port", "$PORT"}, Env: map[string]string{"CUDA_VISIBLE_DEVICES": "0,1,2,3"},
-		Expose: []tenant.Expose{{Port: 8080}}}
+	svc := &leaseapi.Service{Command: []string{"train", "--port", "$PORT"}, Env: map[string]string{"CUDA_VISIBLE_DEVICES": "0,1,2,3"},
+		Expose: []leaseapi.Expose{{Port: 8080}}}
 	inst := runtime.Instance{Lease: 7, Service: "train", Ports: map[uint32]int{8080: 31000}, GPUs: []string{"GPU-bbbb"}}
 	a := &Agent{rt: runtime.NewProcess(t.TempDir(), nil), devices: ExpandGPUs([]types.GPUCapacity{{Vendor: "nvidia", Model: "a100", Count: 2}})}
 	env, cmd, _ := a.serviceEnv(inst, svc)

@@ -21,29 +21,10 @@ import (
 
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
-	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/x/market/types"
 )
-
-// LeaseStatus is the lease API's status answer.
-type LeaseStatus struct {
-	Lease    uint64          `json:"lease"`
-	State    string          `json:"state"`
-	Reason   string          `json:"reason,omitempty"`
-	Services []ServiceStatus `json:"services"`
-}
-
-// ServiceStatus is one service instance in a status answer.
-type ServiceStatus struct {
-	Name      string            `json:"name"`
-	Index     int               `json:"index"`
-	Running   bool              `json:"running"`
-	PID       int               `json:"pid,omitempty"`
-	Restarts  int               `json:"restarts"`
-	LastExit  string            `json:"last_exit,omitempty"`
-	Endpoints map[string]string `json:"endpoints"` // container port → host:port
-}
 
 type httpError struct {
 	code int
@@ -58,11 +39,11 @@ func errorf(code int, format string, args ...any) error {
 
 func (a *Agent) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /lease/{id}/manifest", a.api(a.putManifest))
-	mux.HandleFunc("GET /lease/{id}/status", a.api(a.getStatus))
-	mux.HandleFunc("GET /lease/{id}/logs", a.api(a.getLogs))
-	mux.HandleFunc("POST /lease/{id}/close", a.api(a.postClose))
-	mux.HandleFunc("GET /metrics", a.metrics)
+	mux.HandleFunc(leaseapi.RouteManifest, a.api(a.putManifest))
+	mux.HandleFunc(leaseapi.RouteStatus, a.api(a.getStatus))
+	mux.HandleFunc(leaseapi.RouteLogs, a.api(a.getLogs))
+	mux.HandleFunc(leaseapi.RouteClose, a.api(a.postClose))
+	mux.HandleFunc(leaseapi.RouteMetrics, a.metrics)
 	return mux
 }
 
@@ -77,12 +58,12 @@ const MaxClockSkew = 5 * time.Minute
 func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.Lease, body []byte, r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		out, err := func() (any, error) {
-			body, err := io.ReadAll(io.LimitReader(r.Body, tenant.MaxManifestBytes+1))
+			body, err := io.ReadAll(io.LimitReader(r.Body, leaseapi.MaxManifestBytes+1))
 			if err != nil {
 				return nil, errorf(http.StatusBadRequest, "read request: %v", err)
 			}
-			if len(body) > tenant.MaxManifestBytes {
-				return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", tenant.MaxManifestBytes)
+			if len(body) > leaseapi.MaxManifestBytes {
+				return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", leaseapi.MaxManifestBytes)
 			}
 			signer, err := auth.Verify(r, body, time.Now(), MaxClockSkew)
 			if err != nil {
@@ -116,7 +97,7 @@ func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.L
 				code = he.code
 			}
 			w.WriteHeader(code)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			_ = json.NewEncoder(w).Encode(leaseapi.Error{Error: err.Error()})
 			return
 		}
 		if stream, ok := out.(streamFunc); ok {
@@ -135,7 +116,7 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 	if lease.State != types.LeaseActive {
 		return nil, errorf(http.StatusConflict, "lease %d is closed", lease.OrderId)
 	}
-	m, err := tenant.ParseManifest(body)
+	m, err := leaseapi.ParseManifest(body)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
@@ -146,59 +127,24 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 	if err := m.FitsLease(lease.Allocation, order.Resources.Ports); err != nil {
 		return nil, errorf(http.StatusUnprocessableEntity, "%v", err)
 	}
+	// One start or stop of this lease at a time (a second manifest waits for
+	// the first to finish); other leases are not held up. a.mu is taken only
+	// for the bookkeeping below, never across a runtime start or stop.
+	unlock, err := a.lockLease(ctx, lease.OrderId)
+	if err != nil {
+		return nil, errorf(http.StatusServiceUnavailable, "lease %d: waiting for its previous manifest to finish starting: %v", lease.OrderId, err)
+	}
+	defer unlock()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	rec, err := a.store.Lease(lease.OrderId)
-	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+	plan, rec, answer, err := a.planManifest(lease, body, m)
+	a.mu.Unlock()
+	if err != nil || plan == nil {
+		return answer, err
 	}
-	if rec == nil {
-		rec = &LeaseRecord{ID: lease.OrderId, Owner: lease.Owner, State: leaseAwaiting, LastWithdrawHeight: lease.StartHeight}
-	}
-	switch rec.State {
-	case leaseClosed:
-		return nil, errorf(http.StatusConflict, "lease %d is closed", lease.OrderId)
-	case leaseRunning:
-		if bytes.Equal(rec.Manifest, body) {
-			return a.status(rec), nil
-		}
-	}
-	// Build every instance first, so that a manifest this runtime cannot run
-	// is refused before anything stops.
-	type plannedInstance struct {
-		inst runtime.Instance
-		svc  *tenant.Service
-	}
-	var plan []plannedInstance
-	usedGPUs, err := a.gpusInUse(lease.OrderId)
-	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "read state: %v", err)
-	}
-	for _, name := range m.ServiceNames() {
-		s := m.Services[name]
-		p := m.Profiles[s.Profile]
-		inst, err := a.instance(lease.OrderId, name, s, p)
-		if err != nil {
-			return nil, err
-		}
-		req, err := p.GPURequirement()
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "service %s: %v", name, err)
-		}
-		for i := 0; i < s.Count; i++ {
-			inst.Index = i
-			inst.GPUs = nil
-			if req.Count > 0 {
-				if inst.GPUs, err = allocGPUs(a.devices, usedGPUs, req, req.Count); err != nil {
-					return nil, errorf(http.StatusServiceUnavailable, "service %s: %v", name, err)
-				}
-				for _, id := range inst.GPUs {
-					usedGPUs[id] = true
-				}
-			}
-			plan = append(plan, plannedInstance{inst: inst, svc: s})
-		}
-	}
+	id := lease.OrderId
+	defer a.releaseGPUs(id)
+	ctx = context.WithoutCancel(ctx) // a tenant hanging up does not abandon a half-started workload
+
 	// An update replaces the running instances: stop them, start the new
 	// ones on the same host ports where the service and port are unchanged,
 	// and if any new instance fails to start, bring the previous ones back.
@@ -207,7 +153,7 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 	for _, ir := range old {
 		oldPorts[ir.Instance.Name()] = ir.Instance.Ports
 		if err := a.rt.Stop(ctx, ir.Instance.Name()); err != nil {
-			a.log.Printf("lease %d: update: stop %s: %v", lease.OrderId, ir.Instance.Name(), err)
+			a.log.Printf("lease %d: update: stop %s: %v", id, ir.Instance.Name(), err)
 		}
 	}
 	var started []InstanceRecord
@@ -219,17 +165,18 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 			return nil, err
 		}
 		for i := range old {
-			h, serr := a.rt.Start(context.WithoutCancel(ctx), old[i].Instance)
+			h, serr := a.rt.Start(ctx, old[i].Instance)
 			if serr != nil {
-				a.log.Printf("lease %d: restore %s after a failed update: %v", lease.OrderId, old[i].Instance.Name(), serr)
+				a.log.Printf("lease %d: restore %s after a failed update: %v", id, old[i].Instance.Name(), serr)
 				continue
 			}
 			old[i].Handle = h
 		}
-		rec.Instances = old
-		if perr := a.store.PutLease(rec); perr != nil {
-			a.log.Printf("lease %d: save: %v", lease.OrderId, perr)
+		a.mu.Lock()
+		if _, perr := a.recordInstances(id, "", nil, old); perr != nil {
+			a.log.Printf("lease %d: save: %v", id, perr)
 		}
+		a.mu.Unlock()
 		var he *httpError
 		if errors.As(err, &he) {
 			he.msg += "; the previous manifest runs again"
@@ -243,7 +190,7 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 			return fail(errorf(http.StatusServiceUnavailable, "allocate host ports: %v", err))
 		}
 		in.Env, in.Command, in.Args = a.serviceEnv(in, p.svc)
-		h, err := a.rt.Start(context.WithoutCancel(ctx), in)
+		h, err := a.rt.Start(ctx, in)
 		if err != nil {
 			return fail(errorf(http.StatusUnprocessableEntity, "start service %s: %v", in.Service, err))
 		}
@@ -253,15 +200,116 @@ func (a *Agent) putManifest(ctx context.Context, _ *LeaseRecord, lease types.Lea
 	if rec.State == leaseRunning {
 		verb = "updated"
 	}
-	rec.State, rec.Manifest, rec.Instances = leaseRunning, body, started
-	if err := a.store.PutLease(rec); err != nil {
+	a.mu.Lock()
+	cur, err := a.recordInstances(id, leaseRunning, body, started)
+	a.mu.Unlock()
+	if err != nil {
 		return fail(errorf(http.StatusInternalServerError, "save lease: %v", err))
 	}
-	a.log.Printf("lease %d: manifest %s, %d instance(s) started", lease.OrderId, verb, len(rec.Instances))
-	return a.status(rec), nil
+	a.log.Printf("lease %d: manifest %s, %d instance(s) started", id, verb, len(started))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.status(cur), nil
 }
 
-func (a *Agent) instance(lease uint64, name string, s *tenant.Service, p *tenant.Profile) (runtime.Instance, error) {
+// plannedInstance is an instance a manifest asks for, before its host ports
+// and environment are chosen.
+type plannedInstance struct {
+	inst runtime.Instance
+	svc  *leaseapi.Service
+}
+
+// planManifest checks a manifest against the lease's record and the runtime
+// and picks each instance's GPUs, reserving them until releaseGPUs. It
+// returns a nil plan with the answer when there is nothing to start (the
+// same manifest again). a.mu is held.
+func (a *Agent) planManifest(lease types.Lease, body []byte, m *leaseapi.Manifest) (plan []plannedInstance, rec *LeaseRecord, answer any, err error) {
+	rec, err = a.store.Lease(lease.OrderId)
+	if err != nil {
+		return nil, nil, nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+	}
+	if rec == nil {
+		rec = &LeaseRecord{ID: lease.OrderId, Owner: lease.Owner, State: leaseAwaiting, LastWithdrawHeight: lease.StartHeight}
+		if err := a.store.PutLease(rec); err != nil {
+			return nil, nil, nil, errorf(http.StatusInternalServerError, "save lease: %v", err)
+		}
+	}
+	switch rec.State {
+	case leaseClosed:
+		return nil, nil, nil, errorf(http.StatusConflict, "lease %d is closed", lease.OrderId)
+	case leaseRunning:
+		if bytes.Equal(rec.Manifest, body) {
+			return nil, nil, a.status(rec), nil
+		}
+	}
+	// Build every instance first, so that a manifest this runtime cannot run
+	// is refused before anything stops.
+	usedGPUs, err := a.gpusInUse(lease.OrderId)
+	if err != nil {
+		return nil, nil, nil, errorf(http.StatusInternalServerError, "read state: %v", err)
+	}
+	var mine []string
+	for _, name := range m.ServiceNames() {
+		s := m.Services[name]
+		p := m.Profiles[s.Profile]
+		inst, err := a.instance(lease.OrderId, name, s, p)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		req, err := p.GPURequirement()
+		if err != nil {
+			return nil, nil, nil, errorf(http.StatusBadRequest, "service %s: %v", name, err)
+		}
+		for i := 0; i < s.Count; i++ {
+			inst.Index = i
+			inst.GPUs = nil
+			if req.Count > 0 {
+				if inst.GPUs, err = allocGPUs(a.devices, usedGPUs, req, req.Count); err != nil {
+					return nil, nil, nil, errorf(http.StatusServiceUnavailable, "service %s: %v", name, err)
+				}
+				for _, id := range inst.GPUs {
+					usedGPUs[id] = true
+				}
+				mine = append(mine, inst.GPUs...)
+			}
+			plan = append(plan, plannedInstance{inst: inst, svc: s})
+		}
+	}
+	if len(mine) > 0 {
+		a.startingGPUs[lease.OrderId] = mine
+	}
+	// The caller reads the old instances from rec; it saves the new ones
+	// into the then current record (see recordInstances), since earnings
+	// and withdrawals change the stored one while the workload starts.
+	return plan, rec, nil, nil
+}
+
+// recordInstances saves a lease's instances (and, when state is set, its
+// state and manifest) into the current record, keeping what other steps
+// changed meanwhile. a.mu is held.
+func (a *Agent) recordInstances(id uint64, state string, manifest []byte, inst []InstanceRecord) (*LeaseRecord, error) {
+	cur, err := a.store.Lease(id)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("lease %d has no record", id)
+	}
+	if state != "" {
+		cur.State, cur.Manifest = state, manifest
+	}
+	cur.Instances = inst
+	return cur, a.store.PutLease(cur)
+}
+
+// releaseGPUs drops the GPU reservation of a lease's manifest start.
+func (a *Agent) releaseGPUs(id uint64) {
+	a.mu.Lock()
+	delete(a.startingGPUs, id)
+	a.mu.Unlock()
+}
+
+func (a *Agent) instance(lease uint64, name string, s *leaseapi.Service, p *leaseapi.Profile) (runtime.Instance, error) {
 	switch kind := a.rt.Kind(); {
 	case kind == "process" && len(s.Command) == 0:
 		return runtime.Instance{}, errorf(http.StatusUnprocessableEntity, "service %s names an image, but this provider runs the process runtime: give a command", name)
@@ -286,11 +334,20 @@ func orZero(s string) string {
 }
 
 // gpusInUse returns the IDs of the GPUs held by the instances of running
-// leases other than lease (whose own GPUs an update may reuse).
+// leases other than lease (whose own GPUs an update may reuse), and those
+// reserved by manifests still starting. a.mu is held.
 func (a *Agent) gpusInUse(lease uint64) (map[string]bool, error) {
 	used := map[string]bool{}
 	if len(a.devices) == 0 {
 		return used, nil
+	}
+	for id, gpus := range a.startingGPUs {
+		if id == lease {
+			continue
+		}
+		for _, g := range gpus {
+			used[g] = true
+		}
 	}
 	recs, err := a.store.Leases()
 	if err != nil {
@@ -311,7 +368,7 @@ func (a *Agent) gpusInUse(lease uint64) (map[string]bool, error) {
 
 // allocPorts picks a host port for each exposed port: the one in keep when
 // there is one (an updated instance keeps its endpoints), else a free one.
-func allocPorts(expose []tenant.Expose, keep map[uint32]int) (map[uint32]int, error) {
+func allocPorts(expose []leaseapi.Expose, keep map[uint32]int) (map[uint32]int, error) {
 	out := map[uint32]int{}
 	for _, e := range expose {
 		if hp, ok := keep[e.Port]; ok {
@@ -336,7 +393,7 @@ func allocPorts(expose []tenant.Expose, keep map[uint32]int) (map[uint32]int, er
 // GPUs, CUDA_VISIBLE_DEVICES naming its own (empty: none); a container
 // listens on its own ports (Docker publishes them), keeps its image's PATH
 // and gets its GPUs through a device request.
-func (a *Agent) serviceEnv(inst runtime.Instance, s *tenant.Service) (env, cmd, args []string) {
+func (a *Agent) serviceEnv(inst runtime.Instance, s *leaseapi.Service) (env, cmd, args []string) {
 	lease, name, idx, ports := inst.Lease, inst.Service, inst.Index, inst.Ports
 	vars := map[string]string{}
 	for k, v := range s.Env {
@@ -380,14 +437,14 @@ func (a *Agent) serviceEnv(inst runtime.Instance, s *tenant.Service) (env, cmd, 
 	return env, expand(s.Command), expand(s.Args)
 }
 
-func (a *Agent) status(rec *LeaseRecord) LeaseStatus {
-	st := LeaseStatus{Lease: rec.ID, State: rec.State, Reason: rec.ClosedReason, Services: []ServiceStatus{}}
+func (a *Agent) status(rec *LeaseRecord) leaseapi.Status {
+	st := leaseapi.Status{Lease: rec.ID, State: rec.State, Reason: rec.ClosedReason, Services: []leaseapi.InstanceStatus{}}
 	host := "127.0.0.1"
 	if u, err := url.Parse(a.cfg.HostURI); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
 	for _, ir := range rec.Instances {
-		ss := ServiceStatus{Name: ir.Instance.Service, Index: ir.Instance.Index, Endpoints: map[string]string{}}
+		ss := leaseapi.InstanceStatus{Name: ir.Instance.Service, Index: ir.Instance.Index, Endpoints: map[string]string{}}
 		if rs, ok := a.rt.Status(ir.Instance.Name()); ok {
 			ss.Running, ss.PID, ss.Restarts, ss.LastExit = rs.Running, rs.PID, rs.Restarts, rs.LastExit
 		}
@@ -401,7 +458,7 @@ func (a *Agent) status(rec *LeaseRecord) LeaseStatus {
 
 func (a *Agent) getStatus(_ context.Context, rec *LeaseRecord, lease types.Lease, _ []byte, _ *http.Request) (any, error) {
 	if rec == nil {
-		return LeaseStatus{Lease: lease.OrderId, State: leaseAwaiting, Services: []ServiceStatus{}}, nil
+		return leaseapi.Status{Lease: lease.OrderId, State: leaseAwaiting, Services: []leaseapi.InstanceStatus{}}, nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -420,7 +477,7 @@ func (a *Agent) getLogs(_ context.Context, rec *LeaseRecord, _ types.Lease, _ []
 	want := r.URL.Query().Get("service")
 	lines := []string{}
 	if rec == nil {
-		return map[string][]string{"lines": lines}, nil
+		return leaseapi.Logs{Lines: lines}, nil
 	}
 	if r.URL.Query().Get("follow") == "1" {
 		return a.followLogs(rec, want, n), nil
@@ -438,7 +495,7 @@ func (a *Agent) getLogs(_ context.Context, rec *LeaseRecord, _ types.Lease, _ []
 			lines = append(lines, prefix+l)
 		}
 	}
-	return map[string][]string{"lines": lines}, nil
+	return leaseapi.Logs{Lines: lines}, nil
 }
 
 func (a *Agent) postClose(ctx context.Context, rec *LeaseRecord, lease types.Lease, _ []byte, _ *http.Request) (any, error) {

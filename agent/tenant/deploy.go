@@ -1,3 +1,7 @@
+// Package tenant holds the tenant side of a deployment: request signing with
+// the tenant's account key, the pinned-TLS client for a provider's lease API,
+// and the `hyphad deploy` / `hyphad lease` commands. The manifest format and
+// the lease API's answers live in agent/leaseapi, shared with the provider.
 package tenant
 
 import (
@@ -18,35 +22,19 @@ import (
 
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
-// Status is a provider's answer about a lease (the same JSON as the provider
-// agent's LeaseStatus).
-type Status struct {
-	Lease    uint64 `json:"lease"`
-	State    string `json:"state"`
-	Reason   string `json:"reason,omitempty"`
-	Services []struct {
-		Name      string            `json:"name"`
-		Index     int               `json:"index"`
-		Running   bool              `json:"running"`
-		PID       int               `json:"pid,omitempty"`
-		Restarts  int               `json:"restarts"`
-		LastExit  string            `json:"last_exit,omitempty"`
-		Endpoints map[string]string `json:"endpoints"`
-	} `json:"services"`
-}
-
 // DeployResult is what `hyphad deploy --json` prints.
 type DeployResult struct {
-	Lease    uint64 `json:"lease"`
-	Provider string `json:"provider"`
-	HostURI  string `json:"host_uri"`
-	Price    string `json:"price"`
-	Status   Status `json:"status"`
+	Lease    uint64          `json:"lease"`
+	Provider string          `json:"provider"`
+	HostURI  string          `json:"host_uri"`
+	Price    string          `json:"price"`
+	Status   leaseapi.Status `json:"status"`
 }
 
 // session holds what every deploy/lease command needs.
@@ -110,7 +98,7 @@ func (s *session) leaseClient(ctx context.Context, id uint64) (*Client, *types.Q
 	return NewClient(p.HostUri, p.TlsFingerprint, s.signer), l, p, nil
 }
 
-func orderMsg(m *Manifest, owner, deposit string) (*types.MsgCreateOrder, error) {
+func orderMsg(m *leaseapi.Manifest, owner, deposit string) (*types.MsgCreateOrder, error) {
 	spec, err := m.Resources()
 	if err != nil {
 		return nil, err
@@ -181,7 +169,7 @@ func runDeploy(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := ParseManifest(raw)
+	m, err := leaseapi.ParseManifest(raw)
 	if err != nil {
 		return err
 	}
@@ -249,7 +237,7 @@ func runDeploy(cmd *cobra.Command, args []string) error {
 	}
 	s.progress("[3/5] lease %d won by %s at %s/block (%s)", id, lease.Lease.Provider, lease.Lease.Price, prov.HostUri)
 
-	path := fmt.Sprintf("/lease/%d/manifest", id)
+	path := leaseapi.ManifestPath(id)
 	for {
 		_, err = lc.Do(ctx, "PUT", path, raw)
 		if err == nil {
@@ -263,9 +251,9 @@ func runDeploy(cmd *cobra.Command, args []string) error {
 	}
 	s.progress("[4/5] manifest delivered to %s", prov.HostUri)
 
-	var st Status
+	var st leaseapi.Status
 	for {
-		bz, err := lc.Do(ctx, "GET", fmt.Sprintf("/lease/%d/status", id), nil)
+		bz, err := lc.Do(ctx, "GET", leaseapi.StatusPath(id), nil)
 		if err == nil {
 			if err := json.Unmarshal(bz, &st); err != nil {
 				return fmt.Errorf("decode lease status: %w", err)
@@ -293,7 +281,7 @@ func runDeploy(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func printStatus(w io.Writer, st Status) {
+func printStatus(w io.Writer, st leaseapi.Status) {
 	fmt.Fprintf(w, "state: %s", st.State)
 	if st.Reason != "" {
 		fmt.Fprintf(w, " (%s)", st.Reason)
@@ -358,14 +346,14 @@ func leaseManifestCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("read manifest: %w", err)
 			}
-			if _, err := ParseManifest(raw); err != nil {
+			if _, err := leaseapi.ParseManifest(raw); err != nil {
 				return err
 			}
-			bz, err := lc.Do(ctx, "PUT", fmt.Sprintf("/lease/%d/manifest", id), raw)
+			bz, err := lc.Do(ctx, "PUT", leaseapi.ManifestPath(id), raw)
 			if err != nil {
 				return err
 			}
-			var st Status
+			var st leaseapi.Status
 			if err := json.Unmarshal(bz, &st); err != nil {
 				return fmt.Errorf("decode answer: %w", err)
 			}
@@ -377,7 +365,7 @@ func leaseManifestCmd() *cobra.Command {
 func leaseStatusCmd() *cobra.Command {
 	cmd := leaseCmd("status", "Show a lease's services, ports and restarts (asks the provider)",
 		func(ctx context.Context, s *session, lc *Client, id uint64, cmd *cobra.Command) error {
-			bz, err := lc.Do(ctx, "GET", fmt.Sprintf("/lease/%d/status", id), nil)
+			bz, err := lc.Do(ctx, "GET", leaseapi.StatusPath(id), nil)
 			if err != nil {
 				return err
 			}
@@ -385,7 +373,7 @@ func leaseStatusCmd() *cobra.Command {
 				_, err := s.out.Write(bz)
 				return err
 			}
-			var st Status
+			var st leaseapi.Status
 			if err := json.Unmarshal(bz, &st); err != nil {
 				return fmt.Errorf("decode lease status: %w", err)
 			}
@@ -401,7 +389,7 @@ func leaseLogsCmd() *cobra.Command {
 		func(ctx context.Context, s *session, lc *Client, id uint64, cmd *cobra.Command) error {
 			tail, _ := cmd.Flags().GetInt("tail")
 			svc, _ := cmd.Flags().GetString("service")
-			path := fmt.Sprintf("/lease/%d/logs?tail=%d", id, tail)
+			path := fmt.Sprintf("%s?tail=%d", leaseapi.LogsPath(id), tail)
 			if svc != "" {
 				path += "&service=" + url.QueryEscape(svc)
 			}
@@ -412,9 +400,7 @@ func leaseLogsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var out struct {
-				Lines []string `json:"lines"`
-			}
+			var out leaseapi.Logs
 			if err := json.Unmarshal(bz, &out); err != nil {
 				return fmt.Errorf("decode logs: %w", err)
 			}
@@ -439,12 +425,12 @@ func leaseCloseCmd() *cobra.Command {
 			fmt.Fprintf(s.out, "lease %d closed in block %d (tx %s)\n", id, res.Height, res.Hash)
 			// The provider stops a closed lease on its next poll; asking it
 			// now stops the workloads at once and shows their final status.
-			bz, err := lc.Do(ctx, "POST", fmt.Sprintf("/lease/%d/close", id), nil)
+			bz, err := lc.Do(ctx, "POST", leaseapi.ClosePath(id), nil)
 			if err != nil {
 				s.progress("the provider did not answer (%v); it stops the workloads when it sees the lease closed", err)
 				return nil
 			}
-			var st Status
+			var st leaseapi.Status
 			if err := json.Unmarshal(bz, &st); err != nil {
 				return fmt.Errorf("decode answer: %w", err)
 			}

@@ -1,7 +1,4 @@
-// Package tenant holds the tenant side of a deployment: the manifest format,
-// request signing with the tenant's account key, the pinned-TLS client for a
-// provider's lease API, and the `hyphad deploy` command.
-package tenant
+package leaseapi
 
 import (
 	"bytes"
