@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -201,10 +202,18 @@ func (m *Manifest) Resources() (types.ResourceSpec, error) {
 		if cpu == 0 || mem == 0 {
 			return spec, fmt.Errorf("profile %q needs cpu and memory", s.Profile)
 		}
+		// Totals are overflow-checked: a wrapped sum would pass the lease
+		// check with limits far larger than the lease pays for.
 		n := uint64(s.Count)
-		spec.CpuMillis += cpu * n
-		spec.MemoryBytes += mem * n
-		spec.StorageBytes += disk * n
+		for _, q := range []struct {
+			total *uint64
+			per   uint64
+			what  string
+		}{{&spec.CpuMillis, cpu, "cpu"}, {&spec.MemoryBytes, mem, "memory"}, {&spec.StorageBytes, disk, "storage"}} {
+			if err := addScaled(q.total, q.per, n); err != nil {
+				return spec, fmt.Errorf("service %q: %s × count %d: %w", name, q.what, s.Count, err)
+			}
+		}
 		if disk > 0 {
 			if spec.StorageClass != "" && spec.StorageClass != p.StorageClass {
 				return spec, errors.New("all profiles with storage must use the same storage_class")
@@ -216,7 +225,11 @@ func (m *Manifest) Resources() (types.ResourceSpec, error) {
 			if err != nil {
 				return spec, fmt.Errorf("profile %q: %w", s.Profile, err)
 			}
-			g.Count = spec.Gpu.Count + p.GPU.Count*uint32(s.Count)
+			gpus := uint64(spec.Gpu.Count)
+			if err := addScaled(&gpus, uint64(p.GPU.Count), n); err != nil || gpus > math.MaxUint32 {
+				return spec, fmt.Errorf("service %q: gpu count × count %d overflows", name, s.Count)
+			}
+			g.Count = uint32(gpus)
 			if spec.Gpu.Count > 0 && (g.Vendor != spec.Gpu.Vendor || g.Model != spec.Gpu.Model || g.Interface != spec.Gpu.Interface) {
 				return spec, errors.New("all GPU profiles must ask for the same vendor, model and interface")
 			}
@@ -275,4 +288,16 @@ func orZero(s string) string {
 		return "0"
 	}
 	return s
+}
+
+// addScaled adds per × n to *total, refusing any overflow.
+func addScaled(total *uint64, per, n uint64) error {
+	v, err := types.MulQuantity(per, n)
+	if err != nil {
+		return err
+	}
+	if *total, err = types.AddQuantity(*total, v); err != nil {
+		return err
+	}
+	return nil
 }

@@ -115,3 +115,18 @@ func TestExampleManifests(t *testing.T) {
 		}
 	}
 }
+
+// TestResourcesRefuseOverflow is the attack of a manifest whose totals wrap
+// around: two instances of 2^63+150 millis would sum to 300 millis and pass
+// a 500m lease.
+func TestResourcesRefuseOverflow(t *testing.T) {
+	m, err := ParseManifest([]byte(`services: {web: {command: [x], profile: p, count: 2}}
+profiles: {p: {cpu: 9223372036854775958m, memory: 1Mi}}
+pricing: {max_price: 1uhyp}`))
+	if err == nil {
+		_, err = m.Resources()
+	}
+	if err == nil || !strings.Contains(err.Error(), "overflows") {
+		t.Fatalf("overflowing manifest: err = %v, want an overflow error", err)
+	}
+}
