@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	sdkmath "cosmossdk.io/math"
@@ -32,6 +31,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/client/broadcast"
@@ -70,8 +70,7 @@ type Agent struct {
 	// retryAt holds orders whose pricing or bid failed, and when to try again.
 	retryAt map[uint64]time.Time
 
-	bidsPlaced, bidsWon, withdrawals atomic.Int64
-	activeLeases                     atomic.Int64
+	metrics *metrics.Registry
 }
 
 // Option changes how New builds an agent.
@@ -94,7 +93,8 @@ func New(ctx context.Context, cfg *Config, out io.Writer, opts ...Option) (*Agen
 		return nil, fmt.Errorf("create data_dir: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: log.New(out, "provider: ", log.LstdFlags|log.LUTC), wake: make(chan struct{}, 1),
-		retryAt: map[uint64]time.Time{}, leaseOps: map[uint64]chan struct{}{}, startingGPUs: map[uint64][]string{}}
+		retryAt: map[uint64]time.Time{}, leaseOps: map[uint64]chan struct{}{}, startingGPUs: map[uint64][]string{},
+		metrics: newMetrics()}
 	var err error
 	if a.inv, err = cfg.InventorySpec(); err != nil {
 		return nil, err
@@ -365,7 +365,7 @@ func (a *Agent) step(ctx context.Context) {
 		due = append(due, a.serveLease(height, l)...)
 	}
 	a.sendDue(ctx, height, due)
-	a.activeLeases.Store(int64(len(active)))
+	a.metrics.Set(metricActiveLeases, float64(len(active)))
 	a.syncRecords(active)
 	a.closeGone(ctx, active)
 	a.bid(ctx, height, active)
@@ -391,7 +391,7 @@ func (a *Agent) serveLease(height int64, l types.Lease) []leaseMsg {
 			if b, _ := a.store.Bid(l.OrderId); b != nil && b.State != "won" {
 				b.State = "won"
 				_ = a.store.PutBid(b)
-				a.bidsWon.Add(1)
+				a.metrics.Add(metricBidsWon, 1)
 			}
 		}
 	}
@@ -467,7 +467,7 @@ func (a *Agent) settled(height int64, batch []leaseMsg, res *broadcast.Result) {
 			}
 			a.log.Printf("lease %d: heartbeat sent in block %d (%s%s)", msg.OrderId, res.Height, m.note, next)
 		case *types.MsgWithdrawLease:
-			a.withdrawals.Add(1)
+			a.metrics.Add(metricWithdrawals, 1)
 			paid := "?"
 			if r, err := broadcast.Response[*types.MsgWithdrawLeaseResponse](res, i); err == nil {
 				paid = r.ProviderAmount.String()
@@ -630,7 +630,12 @@ func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.L
 			}
 		}
 		if alloc, ok := b.Resources.Allocate(a.inv); ok {
-			reserved = reserved.Add(alloc)
+			sum, err := reserved.AddChecked(alloc)
+			if err != nil {
+				a.log.Printf("order %d: reserved resources: %v; not bidding this round", b.OrderID, err)
+				return
+			}
+			reserved = sum
 		}
 	}
 	p, err := a.chain.Provider(ctx, a.addr)
@@ -710,9 +715,14 @@ func (a *Agent) bid(ctx context.Context, height int64, active map[uint64]types.L
 			continue
 		}
 		_ = a.store.PutBid(&BidRecord{OrderID: o.Id, Price: amount, Height: height, State: "open", Resources: o.Resources})
-		reserved = reserved.Add(alloc)
+		if sum, err := reserved.AddChecked(alloc); err == nil {
+			reserved = sum
+		} else {
+			a.log.Printf("order %d: reserved resources: %v; not bidding again this round", o.Id, err)
+			return
+		}
 		delete(a.retryAt, o.Id)
-		a.bidsPlaced.Add(1)
+		a.metrics.Add(metricBidsPlaced, 1)
 		a.log.Printf("placed bid on order %d at %s per block", o.Id, amount)
 	}
 }

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,7 +41,7 @@ func (a *Agent) handler() http.Handler {
 	mux.HandleFunc(leaseapi.RouteStatus, a.api(a.getStatus))
 	mux.HandleFunc(leaseapi.RouteLogs, a.api(a.getLogs))
 	mux.HandleFunc(leaseapi.RouteClose, a.api(a.postClose))
-	mux.HandleFunc(leaseapi.RouteMetrics, a.metrics)
+	mux.HandleFunc(leaseapi.RouteMetrics, a.serveMetrics)
 	return mux
 }
 
@@ -512,13 +510,9 @@ func (a *Agent) postClose(ctx context.Context, rec *LeaseRecord, lease types.Lea
 	return a.status(rec), nil
 }
 
-func (a *Agent) metrics(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	fmt.Fprintf(w, "# HELP hypha_provider_bids_placed_total Bids placed by this agent process.\n# TYPE hypha_provider_bids_placed_total counter\nhypha_provider_bids_placed_total %d\n", a.bidsPlaced.Load())
-	fmt.Fprintf(w, "# HELP hypha_provider_bids_won_total Bids that became leases.\n# TYPE hypha_provider_bids_won_total counter\nhypha_provider_bids_won_total %d\n", a.bidsWon.Load())
-	fmt.Fprintf(w, "# HELP hypha_provider_active_leases Active leases.\n# TYPE hypha_provider_active_leases gauge\nhypha_provider_active_leases %d\n", a.activeLeases.Load())
-	fmt.Fprintf(w, "# HELP hypha_provider_withdrawals_total Withdrawals sent.\n# TYPE hypha_provider_withdrawals_total counter\nhypha_provider_withdrawals_total %d\n", a.withdrawals.Load())
-	fmt.Fprint(w, "# HELP hypha_provider_earnings_total Paid to the provider for its leases, as seen on chain, in base denom units.\n# TYPE hypha_provider_earnings_total counter\n")
+// serveMetrics refreshes the earnings (read from the state the chain sync
+// keeps) and serves the agent's metrics registry.
+func (a *Agent) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	earned := map[string]*big.Int{}
 	if recs, err := a.store.Leases(); err == nil {
 		for _, rec := range recs {
@@ -535,9 +529,11 @@ func (a *Agent) metrics(w http.ResponseWriter, _ *http.Request) {
 	if len(earned) == 0 {
 		earned[a.cfg.Pricing.Denom] = new(big.Int)
 	}
-	for _, d := range slices.Sorted(maps.Keys(earned)) {
-		fmt.Fprintf(w, "hypha_provider_earnings_total{denom=%q} %s\n", d, earned[d])
+	for d, n := range earned { // each denomination is its own series: order does not matter
+		v, _ := new(big.Float).SetInt(n).Float64()
+		a.metrics.Set(metricEarnings, v, "denom", d)
 	}
+	a.metrics.ServeHTTP(w, r)
 }
 
 // followLogs streams the last n lines of each instance, then every new line,

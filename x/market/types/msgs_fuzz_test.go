@@ -153,7 +153,10 @@ func FuzzAllocate(f *testing.F) {
 		if !ok {
 			t.Fatalf("allocation %+v not contained in %+v", alloc, free)
 		}
-		back := rest.Add(alloc)
+		back, err := rest.AddChecked(alloc)
+		if err != nil {
+			t.Fatalf("rest + alloc: %v", err)
+		}
 		if back.CpuMillis != free.CpuMillis || back.MemoryBytes != free.MemoryBytes {
 			t.Fatalf("round trip %+v != %+v", back, free)
 		}

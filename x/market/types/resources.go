@@ -231,18 +231,6 @@ func (inv Inventory) AddChecked(other Inventory) (Inventory, error) {
 	return out, nil
 }
 
-// Add is AddChecked for callers whose sums are bounded by an inventory that
-// already fits (such as allocations of one provider); it panics rather than
-// wrap around if a total overflows. Code that can see unbounded input (and all
-// state-machine code) uses AddChecked.
-func (inv Inventory) Add(other Inventory) Inventory {
-	out, err := inv.AddChecked(other)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}
-
 // Sub returns inv - other, dropping emptied groups; ok is false if other is not
 // contained in inv.
 func (inv Inventory) Sub(other Inventory) (Inventory, bool) {
