@@ -31,8 +31,8 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
-	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/leaseapi"
+	"github.com/hypha-network/hypha/agent/metrics"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/x/market/types"

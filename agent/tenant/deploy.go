@@ -422,7 +422,12 @@ func leaseCloseCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("close lease %d: %w", id, err)
 			}
-			fmt.Fprintf(s.out, "lease %d closed in block %d (tx %s)\n", id, res.Height, res.Hash)
+			closed, err := broadcast.Response[*types.MsgCloseLeaseResponse](res, 0)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(s.out, "lease %d closed in block %d (tx %s): final payment %s to the provider, %s to the community pool, %s refunded\n",
+				id, res.Height, res.Hash, closed.ProviderAmount, closed.PoolAmount, closed.Refund)
 			// The provider stops a closed lease on its next poll; asking it
 			// now stops the workloads at once and shows their final status.
 			bz, err := lc.Do(ctx, "POST", leaseapi.ClosePath(id), nil)

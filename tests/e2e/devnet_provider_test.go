@@ -95,7 +95,20 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 		}
 	}
 
-	d.CLI(t, "lease", "close", id, "--from", "alice")
+	out := string(d.CLI(t, "lease", "close", id, "--from", "alice"))
+	if !strings.Contains(out, "lease "+id+" closed in block") || !strings.Contains(out, "uhyp refunded") {
+		t.Fatalf("lease close did not print its outcome:\n%s", out)
+	}
+	var lease struct {
+		Lease struct {
+			State       string `json:"state"`
+			CloseReason string `json:"close_reason"`
+		} `json:"lease"`
+	}
+	d.QueryJSON(t, &lease, "q", "market", "lease", id)
+	if lease.Lease.State != "LEASE_STATE_CLOSED" || lease.Lease.CloseReason != "CLOSE_REASON_TENANT_CLOSED" {
+		t.Fatalf("after the tenant's close the lease is %+v, want closed by the tenant", lease.Lease)
+	}
 	for i := 0; i < 30; i++ {
 		if _, err := netutil.Get(endpoint); err != nil {
 			return // the workload stopped
