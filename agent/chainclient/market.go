@@ -56,19 +56,13 @@ func (c *Client) Order(ctx context.Context, id uint64) (types.Order, error) {
 
 // OpenOrders returns every open order (all pages).
 func (c *Client) OpenOrders(ctx context.Context) ([]types.Order, error) {
-	var out []types.Order
-	req := &types.QueryOrdersRequest{State: types.OrderOpen, Pagination: page(nil)}
-	for {
-		r, err := c.market().Orders(ctx, req)
+	return allPages(func(p *query.PageRequest) ([]types.Order, *query.PageResponse, error) {
+		r, err := c.market().Orders(ctx, &types.QueryOrdersRequest{State: types.OrderOpen, Pagination: p})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, r.Orders...)
-		if r.Pagination == nil || len(r.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		req.Pagination = page(r.Pagination.NextKey)
-	}
+		return r.Orders, r.Pagination, nil
+	})
 }
 
 // Bids returns the open bids on an order.
@@ -96,19 +90,13 @@ func (c *Client) Lease(ctx context.Context, id uint64) (*types.QueryLeaseRespons
 
 // ActiveLeases returns the provider's active leases (all pages).
 func (c *Client) ActiveLeases(ctx context.Context, provider string) ([]types.Lease, error) {
-	var out []types.Lease
-	req := &types.QueryLeasesRequest{Provider: provider, State: types.LeaseActive, Pagination: page(nil)}
-	for {
-		r, err := c.market().Leases(ctx, req)
+	return allPages(func(p *query.PageRequest) ([]types.Lease, *query.PageResponse, error) {
+		r, err := c.market().Leases(ctx, &types.QueryLeasesRequest{Provider: provider, State: types.LeaseActive, Pagination: p})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, r.Leases...)
-		if r.Pagination == nil || len(r.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		req.Pagination = page(r.Pagination.NextKey)
-	}
+		return r.Leases, r.Pagination, nil
+	})
 }
 
 // Fit returns the providers that could serve spec right now (the bid pre-check).
@@ -172,3 +160,21 @@ func (c *Client) subscribe(ctx context.Context, wake func()) error {
 }
 
 func page(key []byte) *query.PageRequest { return &query.PageRequest{Key: key, Limit: 200} }
+
+// allPages calls fetch page after page until the chain says there is no
+// next page, and returns every item.
+func allPages[T any](fetch func(*query.PageRequest) ([]T, *query.PageResponse, error)) ([]T, error) {
+	var out []T
+	p := page(nil)
+	for {
+		items, res, err := fetch(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if res == nil || len(res.NextKey) == 0 {
+			return out, nil
+		}
+		p = page(res.NextKey)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cosmos/cosmos-sdk/types/query"
+
 	"github.com/hypha-network/hypha/x/subnet/types"
 )
 
@@ -30,19 +32,13 @@ func (c *Client) Subnet(ctx context.Context, netuid uint32) (*types.QuerySubnetR
 
 // Subnets returns every subnet (all pages).
 func (c *Client) Subnets(ctx context.Context) ([]types.Subnet, error) {
-	var out []types.Subnet
-	req := &types.QuerySubnetsRequest{Pagination: page(nil)}
-	for {
-		r, err := c.subnet().Subnets(ctx, req)
+	return allPages(func(p *query.PageRequest) ([]types.Subnet, *query.PageResponse, error) {
+		r, err := c.subnet().Subnets(ctx, &types.QuerySubnetsRequest{Pagination: p})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, r.Subnets...)
-		if r.Pagination == nil || len(r.Pagination.NextKey) == 0 {
-			return out, nil
-		}
-		req.Pagination = page(r.Pagination.NextKey)
-	}
+		return r.Subnets, r.Pagination, nil
+	})
 }
 
 // FindNeuron returns the hotkey's neuron on the subnet; IsNotFound(err) holds
