@@ -95,9 +95,9 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 		}
 	}
 
-	out := string(d.CLI(t, "lease", "close", id, "--from", "alice"))
-	if !strings.Contains(out, "lease "+id+" closed in block") || !strings.Contains(out, "uhyp refunded") {
-		t.Fatalf("lease close did not print its outcome:\n%s", out)
+	closed := string(d.CLI(t, "lease", "close", id, "--from", "alice"))
+	if !strings.Contains(closed, "lease "+id+" closed in block") || !strings.Contains(closed, "uhyp refunded") {
+		t.Fatalf("lease close did not print its outcome:\n%s", closed)
 	}
 	var lease struct {
 		Lease struct {

@@ -69,6 +69,9 @@ var (
 	sourcePath = regexp.MustCompile(`\s*\[[^\]\s]+\.go:\d+\]`)
 	// grpcPrefix matches the prefix a gRPC status error adds at each hop.
 	grpcPrefix = regexp.MustCompile(`rpc error: code = \w+ desc = `)
+	// simulateNoise matches what the SDK's tx service wraps around a message
+	// that failed in simulation: a prefix and the gas used, then "unknown request".
+	simulateNoise = regexp.MustCompile(`^failed to execute message; |\s*with gas used: '\d+'(: unknown request)?$`)
 	// keyByName and keyByAddr find the key a keyring lookup failed on.
 	keyByName = regexp.MustCompile(`([^\s:]+)\.info: key not found`)
 	keyByAddr = regexp.MustCompile(`key with address (\S+) not found`)
@@ -87,6 +90,7 @@ func FormatError(err error, ec ErrorContext) string {
 	}
 	msg = sourcePath.ReplaceAllString(msg, "")
 	msg = grpcPrefix.ReplaceAllString(msg, "")
+	msg = simulateNoise.ReplaceAllString(msg, "")
 	return msg
 }
 

@@ -40,6 +40,10 @@ func TestFormatErrorStripsNoise(t *testing.T) {
 	if got, want := FormatError(err, ErrorContext{}), "query order: order 5: not found"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+	sim := errors.New("failed to execute message; message index: 0: spendable balance 0HYP is smaller than 1HYP: insufficient funds with gas used: '35486': unknown request")
+	if got, want := FormatError(sim, ErrorContext{}), "message index: 0: spendable balance 0HYP is smaller than 1HYP: insufficient funds"; got != want {
+		t.Fatalf("simulation error: got %q, want %q", got, want)
+	}
 	if got := FormatError(errors.New("plain"), ErrorContext{}); got != "plain" {
 		t.Fatalf("plain error changed: %q", got)
 	}
