@@ -182,8 +182,14 @@ func Init(home string, ports Ports, enc app.EncodingConfig, basics module.BasicM
 	} else if !empty {
 		return fmt.Errorf("devnet home %s is not empty: run with --reset or pick another --home", home)
 	}
-	if err := os.MkdirAll(home, 0o755); err != nil {
+	if err := os.MkdirAll(home, 0o700); err != nil {
 		return fmt.Errorf("create devnet home %s: %w", home, err)
+	}
+	// The home holds the validator's and the accounts' keys: private. (The
+	// provider's process runtime adds search-only o+x on the way to its
+	// workloads.)
+	if err := os.Chmod(home, 0o700); err != nil {
+		return fmt.Errorf("devnet home %s: %w", home, err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(home), "."+filepath.Base(home)+".init-")
 	if err != nil {
@@ -266,7 +272,7 @@ func Reset(home string) error {
 
 func initIn(home string, ports Ports, enc app.EncodingConfig, basics module.BasicManager) error {
 	for _, dir := range []string{"config", "data"} {
-		if err := os.MkdirAll(filepath.Join(home, dir), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(home, dir), 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)
 		}
 	}

@@ -89,8 +89,13 @@ func New(ctx context.Context, cfg *Config, out io.Writer, opts ...Option) (*Agen
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data_dir: %w", err)
+	}
+	// Not listable or readable by others (the process runtime adds o+x so
+	// workload users can reach workloads/).
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	a := &Agent{cfg: cfg, log: log.New(out, "provider: ", log.LstdFlags|log.LUTC), wake: make(chan struct{}, 1),
 		retryAt: map[uint64]time.Time{}, leaseOps: map[uint64]chan struct{}{}, startingGPUs: map[uint64][]string{},
@@ -137,7 +142,12 @@ func New(ctx context.Context, cfg *Config, out io.Writer, opts ...Option) (*Agen
 		}
 		a.rt = d
 	default:
-		a.rt = runtime.NewProcess(workloads, a.log.Printf)
+		p, err := runtime.NewProcess(workloads, a.log.Printf, runtime.Isolation{None: cfg.ProcessIsolation == "none", UIDBase: cfg.ProcessUIDBase})
+		if err != nil {
+			a.store.Close()
+			return nil, err
+		}
+		a.rt = p
 	}
 	a.log.Printf("workloads run with the %s runtime", a.rt.Kind())
 	return a, nil

@@ -26,6 +26,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/x/market/types"
 )
 
@@ -40,10 +41,17 @@ type Config struct {
 	// DataDir holds the state database, TLS key and workloads.
 	DataDir string `yaml:"data_dir"`
 	// Runtime is the workload backend: "process" (default) or "docker".
-	Runtime    string            `yaml:"runtime"`
-	Bond       string            `yaml:"bond"`
-	Attributes map[string]string `yaml:"attributes"`
-	Inventory  struct {
+	Runtime string `yaml:"runtime"`
+	// ProcessIsolation is "uid" (default: each lease runs as its own
+	// unprivileged uid; needs root) or "none" (workloads run as the agent's
+	// user: trusted local testing only).
+	ProcessIsolation string `yaml:"process_isolation"`
+	// ProcessUIDBase is the first per-lease uid (default 200000; lease L runs
+	// as base + L mod 100000).
+	ProcessUIDBase uint32            `yaml:"process_uid_base"`
+	Bond           string            `yaml:"bond"`
+	Attributes     map[string]string `yaml:"attributes"`
+	Inventory      struct {
 		CPU     string `yaml:"cpu"`
 		Memory  string `yaml:"memory"`
 		Storage []struct {
@@ -175,6 +183,15 @@ func (c *Config) fill() error {
 	}
 	if c.Runtime != "process" && c.Runtime != "docker" {
 		return fmt.Errorf("provider config: runtime %q is unknown (use \"process\" or \"docker\")", c.Runtime)
+	}
+	if c.ProcessIsolation == "" {
+		c.ProcessIsolation = "uid"
+	}
+	if c.ProcessIsolation != "uid" && c.ProcessIsolation != "none" {
+		return fmt.Errorf("provider config: process_isolation %q is unknown (use \"uid\" or \"none\")", c.ProcessIsolation)
+	}
+	if c.ProcessUIDBase != 0 && (c.ProcessUIDBase < 1000 || uint64(c.ProcessUIDBase)+runtime.DefaultUIDRange > 1<<31) {
+		return fmt.Errorf("provider config: process_uid_base %d must be at least 1000 and leave room for %d uids below 2^31", c.ProcessUIDBase, runtime.DefaultUIDRange)
 	}
 	if c.Bond == "" {
 		c.Bond = "1000000000uhyp"

@@ -244,7 +244,11 @@ func TestServiceEnvGPUs(t *testing.T) {
 	svc := &leaseapi.Service{Command: []string{"train", "--port", "$PORT"}, Env: map[string]string{"CUDA_VISIBLE_DEVICES": "0,1,2,3"},
 		Expose: []leaseapi.Expose{{Port: 8080}}}
 	inst := runtime.Instance{Lease: 7, Service: "train", Ports: map[uint32]int{8080: 31000}, GPUs: []string{"GPU-bbbb"}}
-	a := &Agent{rt: runtime.NewProcess(t.TempDir(), nil), devices: ExpandGPUs([]types.GPUCapacity{{Vendor: "nvidia", Model: "a100", Count: 2}})}
+	pr, err := runtime.NewProcess(t.TempDir(), nil, runtime.Isolation{None: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Agent{rt: pr, devices: ExpandGPUs([]types.GPUCapacity{{Vendor: "nvidia", Model: "a100", Count: 2}})}
 	env, cmd, _ := a.serviceEnv(inst, svc)
 	if !slices.Contains(env, "CUDA_VISIBLE_DEVICES=GPU-bbbb") || !slices.Contains(env, "PORT=31000") || strings.Join(cmd, " ") != "train --port 31000" {
 		t.Fatalf("env %v cmd %v", env, cmd)

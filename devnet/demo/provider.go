@@ -51,7 +51,7 @@ withdraw_every: 20
 // start re-adopts them.
 func RunProvider(ctx context.Context, o ProviderOptions) error {
 	dir := filepath.Join(o.Home, "provider")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
 	path := filepath.Join(dir, "provider.yaml")
@@ -63,11 +63,12 @@ func RunProvider(ctx context.Context, o ProviderOptions) error {
 	if err != nil {
 		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, "agent.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	logf, err := os.OpenFile(filepath.Join(dir, "agent.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("provider: open log: %w", err)
 	}
 	defer logf.Close()
+	_ = logf.Chmod(0o600) // earlier devnets created it 0644
 	a, err := provider.New(ctx, cfg, logf)
 	if err != nil {
 		return err

@@ -167,7 +167,10 @@ func (d *Docker) create(ctx context.Context, inst Instance) (string, error) {
 	if inst.StorageBytes > 0 {
 		res.Ulimits = append(res.Ulimits, &units.Ulimit{Name: "fsize", Soft: int64(inst.StorageBytes), Hard: int64(inst.StorageBytes)})
 	}
-	cfg := &container.Config{Image: inst.Image, Env: inst.Env, ExposedPorts: exposed,
+	// The container runs as nobody, with no capabilities, no privilege
+	// gain, a read-only root file system (a 64 MiB tmpfs on /tmp is its
+	// scratch space) and no host file system mounted.
+	cfg := &container.Config{Image: inst.Image, Env: inst.Env, ExposedPorts: exposed, User: ContainerUser,
 		Labels: map[string]string{LabelLease: strconv.FormatUint(inst.Lease, 10), LabelInstance: inst.Name()}}
 	if len(inst.Command) > 0 {
 		cfg.Entrypoint = inst.Command
@@ -176,9 +179,13 @@ func (d *Docker) create(ctx context.Context, inst Instance) (string, error) {
 		cfg.Cmd = inst.Args
 	}
 	host := &container.HostConfig{PortBindings: bindings, Resources: res,
-		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
-		SecurityOpt:   []string{"no-new-privileges"},
-		LogConfig:     container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}}}
+		RestartPolicy:  container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
+		SecurityOpt:    []string{"no-new-privileges"},
+		CapDrop:        []string{"ALL"},
+		Privileged:     false,
+		ReadonlyRootfs: true,
+		Tmpfs:          map[string]string{"/tmp": "rw,nosuid,nodev,noexec,size=64m"},
+		LogConfig:      container.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "2"}}}
 	created, err := d.cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
 	if err != nil {
 		return "", fmt.Errorf("create container for %s: %w", inst.Name(), err)
@@ -189,6 +196,9 @@ func (d *Docker) create(ctx context.Context, inst Instance) (string, error) {
 	}
 	return created.ID, nil
 }
+
+// ContainerUser is the user:group containers run as (nobody:nogroup).
+const ContainerUser = "65534:65534"
 
 func (c *ctr) handle() Handle {
 	b, _ := json.Marshal(dockerHandle{ContainerID: c.id, Recreated: c.recreated})

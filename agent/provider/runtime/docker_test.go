@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +97,12 @@ func TestDockerServeAdoptRecreateStop(t *testing.T) {
 	}
 	if hc := info.HostConfig; hc.Memory != 64<<20 || hc.NanoCPUs != 500_000_000 || *hc.PidsLimit != 1024 || hc.RestartPolicy.Name != container.RestartPolicyUnlessStopped {
 		t.Fatalf("limits: memory %d nanocpus %d pids %d restart %q", hc.Memory, hc.NanoCPUs, *hc.PidsLimit, hc.RestartPolicy.Name)
+	}
+	if hc := info.HostConfig; len(hc.Binds) != 0 || len(hc.Mounts) != 0 || hc.Privileged || !hc.ReadonlyRootfs ||
+		!slices.Equal(hc.CapDrop, []string{"ALL"}) || len(hc.CapAdd) != 0 || !slices.Contains(hc.SecurityOpt, "no-new-privileges") ||
+		info.Config.User != "65534:65534" || len(info.Mounts) != 0 && info.Mounts[0].Type != "tmpfs" {
+		t.Fatalf("container isolation: binds %v mounts %v %v privileged %v read-only %v capdrop %v capadd %v security %v user %q",
+			hc.Binds, hc.Mounts, info.Mounts, hc.Privileged, hc.ReadonlyRootfs, hc.CapDrop, hc.CapAdd, hc.SecurityOpt, info.Config.User)
 	}
 	if info.Config.Labels[LabelInstance] != inst.Name() {
 		t.Fatalf("labels = %v", info.Config.Labels)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,17 +16,19 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/hypha-network/hypha/agent/provider/runtime/cgroup"
 )
 
 // Process runs each instance as a host process in its own process group, with
 // its own working directory (Dir/<name>/work) and log file (Dir/<name>/log).
+// Unless Isolation.None, each lease runs as its own unprivileged uid and gid
+// (no supplementary groups, no_new_privs), and only that uid may enter its
+// working directory (see docs/provider.md, "Isolation").
 // Processes outlive the agent, which re-adopts them by pid and start time.
-// Limits: CPU, memory and pids through a control group per instance when the
-// host's cgroup fs (v2, or v1 controllers) is writable; otherwise RLIMIT_DATA
-// stands in for memory. RLIMIT_FSIZE (storage) and RLIMIT_NOFILE always apply.
+// Limits: CPU, memory and pids through a control group per instance; a limit
+// that cannot be applied fails the start (no weaker fallback), except that
+// without a pids controller RLIMIT_NPROC on the lease's own uid caps its
+// processes. RLIMIT_FSIZE (storage) and RLIMIT_NOFILE always apply.
 type Process struct {
 	// Dir holds the instances' working directories and logs.
 	Dir string
@@ -37,6 +40,8 @@ type Process struct {
 	// cg puts instances in control groups; nil when the host has none we
 	// can use.
 	cg *cgroup.Manager
+	// iso says whom workloads run as.
+	iso Isolation
 
 	mu    sync.Mutex
 	procs map[string]*proc
@@ -64,18 +69,36 @@ type processHandle struct {
 }
 
 // NewProcess returns a process runtime keeping its files under dir. It
-// limits instances through control groups when the host's cgroup fs allows,
-// and says which limits apply.
-func NewProcess(dir string, logf func(string, ...any)) *Process {
-	p := &Process{Dir: dir, Logf: logf, MaxBackoff: 30 * time.Second, procs: map[string]*proc{}}
+// refuses to run when iso asks for per-lease users and this process cannot
+// switch to them. It limits instances through control groups and says which
+// limits apply; an instance asking for a limit no controller enforces will
+// not start.
+func NewProcess(dir string, logf func(string, ...any), iso Isolation) (*Process, error) {
+	p := &Process{Dir: dir, Logf: logf, MaxBackoff: 30 * time.Second, procs: map[string]*proc{}, iso: iso}
+	if iso.None {
+		p.logf("process runtime: WARNING: process_isolation is none: workloads run as the agent's own user (uid %d) and can read and write everything it can, keys included; use this for trusted local testing only", os.Geteuid())
+	} else if err := checkCanIsolate(iso); err != nil {
+		return nil, fmt.Errorf("process runtime: cannot isolate workloads: %v. Run the agent as root (it runs each lease as its own unprivileged uid), or use runtime: docker", err)
+	}
+	if err := p.prepareRoot(); err != nil {
+		return nil, err
+	}
+	if !iso.None {
+		lo, _ := iso.ids(0)
+		n := iso.UIDRange
+		if n == 0 {
+			n = DefaultUIDRange
+		}
+		p.logf("process runtime: each lease runs as its own uid/gid %d + lease mod %d, no supplementary groups, no_new_privs, in a 0700 directory under %s", lo, n, p.Dir)
+	}
 	cg, err := cgroup.Detect("")
 	if err != nil {
-		p.logf("process runtime: no usable control groups (%v); limiting memory with rlimits only", err)
-		return p
+		p.logf("process runtime: WARNING: no usable control groups (%v): instances with a CPU or memory limit will be refused", err)
+		return p, nil
 	}
 	p.cg = cg
 	p.logf("process runtime: limits via cgroup v%d (%s)", cg.Version(), strings.Join(cg.Controllers(), ", "))
-	return p
+	return p, nil
 }
 
 func (p *Process) logf(format string, args ...any) {
@@ -96,6 +119,9 @@ func (p *Process) Start(_ context.Context, inst Instance) (Handle, error) {
 	defer p.mu.Unlock()
 	if _, ok := p.procs[inst.Name()]; ok {
 		return nil, fmt.Errorf("instance %s is already running", inst.Name())
+	}
+	if err := p.checkUID(inst); err != nil {
+		return nil, err
 	}
 	pr := &proc{inst: inst, stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := p.spawn(pr); err != nil {
@@ -147,71 +173,159 @@ func (p *Process) Handle(name string) (Handle, bool) {
 	return pr.handle(), true
 }
 
-// spawn starts the OS process of pr; p.mu is held.
+// checkUID refuses an instance whose lease would share its uid with a
+// running instance of another lease (lease ids that are equal mod the uid
+// range); p.mu is held.
+func (p *Process) checkUID(inst Instance) error {
+	if p.iso.None {
+		return nil
+	}
+	uid, _ := p.iso.ids(inst.Lease)
+	for _, other := range p.procs {
+		if u, _ := p.iso.ids(other.inst.Lease); u == uid && other.inst.Lease != inst.Lease {
+			return fmt.Errorf("instance %s: lease %d would run as uid %d, which lease %d still uses; widen the uid range", inst.Name(), inst.Lease, uid, other.inst.Lease)
+		}
+	}
+	return nil
+}
+
+// spawn starts the OS process of pr; p.mu is held. The process runs only
+// if every limit applies: otherwise it is killed and spawn fails.
 func (p *Process) spawn(pr *proc) error {
 	dir := filepath.Join(p.Dir, pr.inst.Name())
 	work := filepath.Join(dir, "work")
-	if err := os.MkdirAll(work, 0o750); err != nil {
-		return fmt.Errorf("create working directory: %w", err)
+	uid, gid := p.iso.ids(pr.inst.Lease)
+	if err := p.prepareInstanceDirs(dir, work, uid, gid); err != nil {
+		return err
 	}
-	logf, err := os.OpenFile(filepath.Join(dir, "log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	logf, err := os.OpenFile(filepath.Join(dir, "log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log file: %w", err)
 	}
 	defer logf.Close()
+	_ = logf.Chmod(0o600) // logs of earlier versions were 0640
+	if err := p.checkLimits(pr.inst); err != nil {
+		fmt.Fprintf(logf, "hypha: not starting: %v\n", err)
+		return err
+	}
 	argv := append(append([]string{}, pr.inst.Command...), pr.inst.Args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = work, pr.inst.Env, logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	env := pr.inst.Env
+	var path string
+	if p.iso.None {
+		path, err = exec.LookPath(argv[0])
+	} else {
+		env = sandboxPATH(env)
+		path, err = lookPathAs(argv[0], env)
+	}
+	if err == nil && !filepath.IsAbs(path) {
+		path = filepath.Join(work, path)
+	}
+	if err != nil {
+		fmt.Fprintf(logf, "hypha: cannot start %q: %v\n", argv[0], err)
+		return fmt.Errorf("start %s: %w", pr.inst.Name(), err)
+	}
+	ids, nproc := "-", uint64(0)
+	if !p.iso.None {
+		ids = strconv.FormatUint(uint64(uid), 10)
+		if p.cg == nil || !slices.Contains(p.cg.Controllers(), "pids") {
+			nproc = maxPids // the lease's own uid: as strong as pids.max
+		}
+	}
+	gateR, gateW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("start %s: %w", pr.inst.Name(), err)
+	}
+	defer gateW.Close()
+	launch := []string{sandboxArg0, ids, strconv.FormatUint(uint64(gid), 10), "4096",
+		strconv.FormatUint(pr.inst.StorageBytes, 10), strconv.FormatUint(nproc, 10), path}
+	cmd := &exec.Cmd{Path: "/proc/self/exe", Args: append(launch, argv...), Dir: work, Env: env,
+		Stdout: logf, Stderr: logf, ExtraFiles: []*os.File{gateR}, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	err = cmd.Start()
+	gateR.Close()
+	if err != nil {
 		fmt.Fprintf(logf, "hypha: cannot start %q: %v\n", pr.inst.Command[0], err)
 		return fmt.Errorf("start %s: %w", pr.inst.Name(), err)
 	}
-	pr.pid = cmd.Process.Pid
-	pr.startTick, _ = procStart(pr.pid)
-	pr.startedAt = time.Now().UTC()
-	p.applyLimits(pr.pid, pr.inst)
+	pid := cmd.Process.Pid
 	exited := make(chan struct{})
-	pr.exited = exited
+	var lastExit string
 	go func() {
 		err := cmd.Wait()
 		p.mu.Lock()
 		if err != nil {
-			pr.lastExit = err.Error()
+			lastExit = err.Error()
 		} else {
-			pr.lastExit = "exit status 0"
+			lastExit = "exit status 0"
+		}
+		if pr.pid == pid {
+			pr.lastExit = lastExit
 		}
 		p.mu.Unlock()
 		close(exited)
 	}()
+	if err := p.applyLimits(pid, pr.inst); err != nil {
+		// Nothing runs without its limits: kill the group and whatever
+		// reached the control group.
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		p.mu.Unlock()
+		<-exited
+		p.mu.Lock()
+		p.removeGroup(pr.inst.Name())
+		fmt.Fprintf(logf, "hypha: not started: %v\n", err)
+		return fmt.Errorf("start %s: %w", pr.inst.Name(), err)
+	}
+	if _, err := gateW.Write([]byte("g")); err != nil {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		return fmt.Errorf("start %s: %w", pr.inst.Name(), err)
+	}
+	pr.pid = pid
+	pr.startTick, _ = procStart(pid)
+	pr.startedAt = time.Now().UTC()
+	pr.exited = exited
 	return nil
 }
 
-// applyLimits puts pid in the instance's control group (re-used across
-// restarts) and sets its rlimits; RLIMIT_DATA stands in for the memory limit
-// when no cgroup memory controller applies.
-func (p *Process) applyLimits(pid int, inst Instance) {
-	set := func(res int, v uint64, what string) {
-		if err := unix.Prlimit(pid, res, &unix.Rlimit{Cur: v, Max: v}, nil); err != nil {
-			p.logf("instance %s: cannot set %s limit: %v", inst.Name(), what, err)
-		}
+// checkLimits fails when the instance asks for a limit that no control
+// group controller on this host enforces.
+func (p *Process) checkLimits(inst Instance) error {
+	has := func(c string) bool { return p.cg != nil && slices.Contains(p.cg.Controllers(), c) }
+	if inst.CPUMillis > 0 && !has("cpu") {
+		return fmt.Errorf("instance %s: cannot limit CPU to %dm: no usable cgroup cpu controller (delegate a cgroup subtree to the agent, or use runtime: docker)", inst.Name(), inst.CPUMillis)
 	}
-	set(unix.RLIMIT_NOFILE, 4096, "open files")
-	if inst.StorageBytes > 0 {
-		set(unix.RLIMIT_FSIZE, inst.StorageBytes, "file size")
+	if inst.MemoryBytes > 0 && !has("memory") {
+		return fmt.Errorf("instance %s: cannot limit memory to %d bytes: no usable cgroup memory controller (delegate a cgroup subtree to the agent, or use runtime: docker)", inst.Name(), inst.MemoryBytes)
 	}
-	memByCgroup := false
-	if p.cg != nil {
-		lim := cgroup.Limits{CPUMillis: int64(inst.CPUMillis), MemoryBytes: int64(inst.MemoryBytes), Pids: 1024}
-		if err := p.cg.Apply(inst.Name(), pid, lim); err != nil {
-			p.logf("instance %s: control group: %v; falling back to rlimits", inst.Name(), err)
-		} else {
-			memByCgroup = slices.Contains(p.cg.Controllers(), "memory")
-		}
+	if !has("pids") && p.iso.None {
+		return fmt.Errorf("instance %s: cannot limit processes: no cgroup pids controller, and RLIMIT_NPROC does not bind the agent's own user (process_isolation: none)", inst.Name())
 	}
-	if inst.MemoryBytes > 0 && !memByCgroup {
-		set(unix.RLIMIT_DATA, inst.MemoryBytes, "memory")
+	return nil
+}
+
+// maxPids caps the tasks of an instance (cgroup pids.max, or RLIMIT_NPROC
+// on the lease's uid without a pids controller).
+const maxPids = 1024
+
+// applyLimits puts pid (the launcher, waiting on its gate) in the
+// instance's control group, re-used across restarts. Any failure is
+// returned: the caller kills the process rather than run it with weaker
+// limits. The launcher itself sets RLIMIT_NOFILE, RLIMIT_FSIZE (storage) and,
+// only without a pids controller, RLIMIT_NPROC: that one counts every
+// process of the lease's own uid, as strong as a per-lease pids.max.
+func (p *Process) applyLimits(pid int, inst Instance) error {
+	if err := p.checkLimits(inst); err != nil {
+		return err
 	}
+	if p.cg == nil {
+		return nil // checkLimits: nothing asked for cpu or memory
+	}
+	if inst.CPUMillis > math.MaxInt64 || inst.MemoryBytes > math.MaxInt64 {
+		return fmt.Errorf("instance %s: limits out of range (cpu %dm, memory %d bytes)", inst.Name(), inst.CPUMillis, inst.MemoryBytes)
+	}
+	lim := cgroup.Limits{CPUMillis: int64(inst.CPUMillis), MemoryBytes: int64(inst.MemoryBytes), Pids: maxPids}
+	if err := p.cg.Apply(inst.Name(), pid, lim); err != nil {
+		return fmt.Errorf("instance %s: control group: %w", inst.Name(), err)
+	}
+	return nil
 }
 
 // removeGroup deletes an instance's control group, killing whatever is left
@@ -231,6 +345,7 @@ func (p *Process) supervise(pr *proc) {
 	defer func() {
 		if pr.kill { // set before stop was closed
 			p.removeGroup(pr.inst.Name())
+			p.lockWorkDir(pr.inst.Name())
 		}
 	}()
 	backoff := time.Second
@@ -354,6 +469,7 @@ func (p *Process) StopOrphan(_ context.Context, h Handle) {
 		terminate(ph.PID, done)
 	}
 	p.removeGroup(ph.Name)
+	p.lockWorkDir(ph.Name)
 }
 
 // Detach implements Runtime.

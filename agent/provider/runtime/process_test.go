@@ -21,10 +21,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+func newProcess(t *testing.T, dir string) *Process {
+	t.Helper()
+	p, err := NewProcess(dir, t.Logf, Isolation{})
+	if err != nil {
+		t.Skipf("process runtime unavailable here: %v", err)
+	}
+	return p
+}
+
 func alive(pid int) bool { _, ok := procStart(pid); return ok }
 
 func TestProcessStartLogsStop(t *testing.T) {
-	p := NewProcess(t.TempDir(), t.Logf)
+	p := newProcess(t, t.TempDir())
 	inst := Instance{Lease: 1, Service: "web", Command: []string{"sh", "-c", "echo hello $GREETING; pwd; sleep 60"},
 		Env: []string{"GREETING=world", "PATH=/usr/bin:/bin"}, MemoryBytes: 256 << 20}
 	if _, err := p.Start(context.Background(), inst); err != nil {
@@ -48,7 +57,7 @@ func TestProcessStartLogsStop(t *testing.T) {
 }
 
 func TestProcessRestartsWithBackoff(t *testing.T) {
-	p := NewProcess(t.TempDir(), t.Logf)
+	p := newProcess(t, t.TempDir())
 	p.MaxBackoff = 2 * time.Second
 	inst := Instance{Lease: 2, Service: "crash", Command: []string{"sh", "-c", "echo boom; exit 3"}, Env: []string{"PATH=/usr/bin:/bin"}}
 	if _, err := p.Start(context.Background(), inst); err != nil {
@@ -66,7 +75,7 @@ func TestProcessRestartsWithBackoff(t *testing.T) {
 
 func TestProcessAdoptAfterDetach(t *testing.T) {
 	dir := t.TempDir()
-	p := NewProcess(dir, t.Logf)
+	p := newProcess(t, dir)
 	inst := Instance{Lease: 3, Service: "svc", Command: []string{"sleep", "60"}, Env: []string{"PATH=/usr/bin:/bin"}}
 	h, err := p.Start(context.Background(), inst)
 	if err != nil {
@@ -77,7 +86,7 @@ func TestProcessAdoptAfterDetach(t *testing.T) {
 	if !alive(st.PID) {
 		t.Fatal("detach stopped the workload")
 	}
-	q := NewProcess(dir, t.Logf)
+	q := newProcess(t, dir)
 	if _, err := q.Adopt(context.Background(), inst, h); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +107,7 @@ func TestProcessAdoptAfterDetach(t *testing.T) {
 	waitFor(t, "process gone", func() bool { return !alive(st3.PID) })
 
 	// Adopting a dead handle starts the instance again.
-	r := NewProcess(dir, t.Logf)
+	r := newProcess(t, dir)
 	if _, err := r.Adopt(context.Background(), inst, h); err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +119,14 @@ func TestProcessAdoptAfterDetach(t *testing.T) {
 }
 
 func TestProcessMemoryLimitByCgroup(t *testing.T) {
-	p := NewProcess(t.TempDir(), t.Logf)
+	p := newProcess(t, t.TempDir())
 	if p.cg == nil || !slices.Contains(p.cg.Controllers(), "memory") {
 		t.Skip("no writable cgroup memory controller on this host: the process runtime limits memory with rlimits")
 	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
+	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 not found")
 	}
+	py := "python3" // found by the runtime among the programs the workload user may run
 	inst := Instance{Lease: uint64(time.Now().UnixNano() % 1e9), Service: "hog",
 		Command: []string{py, "-c", "import time; b = b'x' * (300 << 20); print('allocated', flush=True); time.sleep(60)"},
 		Env:     []string{"PATH=/usr/bin:/bin"}, MemoryBytes: 64 << 20, CPUMillis: 1000}
