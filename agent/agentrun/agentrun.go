@@ -55,8 +55,8 @@ type Server struct {
 	Agent string
 	// Handler serves the requests.
 	Handler http.Handler
-	// WriteTimeout bounds writing one response (0: none).
-	WriteTimeout time.Duration
+	// Limits bound requests and connections (DefaultLimits for zero fields).
+	Limits Limits
 	// Every is the refresh period; Refresh is called each period (a failure
 	// is logged as a warning with RefreshWhat and the serving goes on).
 	Every       time.Duration
@@ -68,9 +68,9 @@ type Server struct {
 // Serve serves on ln until ctx is done, then shuts down gracefully and
 // returns nil; it returns an error if serving fails.
 func (s Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{Handler: s.Handler, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: s.WriteTimeout}
+	hs := NewServer(s.Handler, s.Limits)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(LimitListener(ln, s.Limits)) }()
 	var tick <-chan time.Time
 	if s.Refresh != nil && s.Every > 0 {
 		t := time.NewTicker(s.Every)
@@ -94,14 +94,19 @@ func (s Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 }
 
+// BackgroundLimits are the limits of a Background server: a metrics scrape
+// sends no body and takes one short answer.
+var BackgroundLimits = Limits{ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+	WriteTimeout: 10 * time.Second, MaxBodyBytes: 64 << 10, MaxConnsPerIP: 8, MaxConns: 32}
+
 // Background serves h on addr in the background (e.g. an optional metrics
-// endpoint) and returns the function that stops it.
+// endpoint) with BackgroundLimits and returns the function that stops it.
 func Background(agent, addr string, h http.Handler) (stop func(), err error) {
 	ln, err := Listen(agent, addr)
 	if err != nil {
 		return nil, err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
+	hs := NewServer(h, BackgroundLimits)
+	go func() { _ = hs.Serve(LimitListener(ln, BackgroundLimits)) }()
 	return func() { _ = hs.Close() }, nil
 }

@@ -30,6 +30,7 @@ import (
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/metrics"
@@ -184,11 +185,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s for the lease API: %w (choose another listen address)", a.cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: a.handler(), ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{a.tlsCert}, MinVersion: tls.VersionTLS12},
-		ErrorLog:  log.New(io.Discard, "", 0)}
+	limits := a.cfg.Limits.WithDefaults(APILimits)
+	srv := agentrun.NewServer(a.handler(), limits)
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{a.tlsCert}, MinVersion: tls.VersionTLS12}
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	go func() {
-		if err := srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.ServeTLS(agentrun.LimitListener(ln, limits), "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Printf("lease API stopped: %v", err)
 		}
 	}()

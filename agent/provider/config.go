@@ -25,7 +25,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/provider/runtime"
 	"github.com/hypha-network/hypha/x/market/types"
 )
@@ -77,7 +79,16 @@ type Config struct {
 	// HeartbeatMargin: send a heartbeat when the deadline is this many blocks
 	// away or fewer (default: half the heartbeat_interval param).
 	HeartbeatMargin int64 `yaml:"heartbeat_margin"`
+	// Limits bound the lease API's requests and connections (see
+	// agentrun.Limits; defaults in APILimits).
+	Limits agentrun.Limits `yaml:"limits"`
 }
+
+// APILimits are the lease API's default limits: a manifest is the largest
+// body; a manifest upload may wait for the lease's previous start, so writes
+// get two minutes (a log follow lifts the write deadline).
+var APILimits = agentrun.Limits{ReadTimeout: 30 * time.Second, WriteTimeout: 2 * time.Minute,
+	MaxBodyBytes: leaseapi.MaxManifestBytes}
 
 // Pricing is the per-resource price scale, in base denom units per block.
 type Pricing struct {

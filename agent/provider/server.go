@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/agentrun"
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/leaseapi"
@@ -540,6 +541,7 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // until the client goes away or the lease closes.
 func (a *Agent) followLogs(rec *LeaseRecord, service string, n int) streamFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		agentrun.Stream(w) // a follow lasts as long as the tenant watches
 		type follower struct {
 			prefix, path string
 			offset       int64

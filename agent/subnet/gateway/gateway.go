@@ -64,8 +64,13 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// Refresh is how often the ranking is re-read from the chain (default 5s).
 	Refresh time.Duration `yaml:"refresh"`
-	// MaxConcurrent bounds consumer queries handled at once (default 32).
+	// MaxConcurrent bounds consumer queries handled at once (default 32); a
+	// query takes a slot only once its body is read and checked.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// Limits bound the consumer endpoint's requests and connections (see
+	// agentrun.Limits; defaults: the task's largest query as body limit, read
+	// 15s, write 4×timeout+5s, 32 connections per IP, 256 in all).
+	Limits agentrun.Limits `yaml:"limits"`
 }
 
 // Validate checks the config and fills defaults.
@@ -243,6 +248,11 @@ func (g *Gateway) Route(ctx context.Context, request []byte) (Answer, error) {
 }
 
 func (g *Gateway) serveQuery(w http.ResponseWriter, r *http.Request) {
+	// Read and check first: a slow or bogus query holds no slot.
+	body, ok := g.readQuery(w, r)
+	if !ok {
+		return
+	}
 	select {
 	case g.sem <- struct{}{}:
 		defer func() { <-g.sem }()
@@ -250,11 +260,10 @@ func (g *Gateway) serveQuery(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, http.StatusServiceUnavailable, "gateway busy: try again")
 		return
 	}
-	body, ok := g.readQuery(w, r)
-	if !ok {
-		return
-	}
-	ans, err := g.Route(r.Context(), body)
+	// Routing ends before the write deadline, so the consumer gets the 502.
+	ctx, cancel := context.WithTimeout(r.Context(), max(g.Limits().WriteTimeout-2*time.Second, time.Second))
+	defer cancel()
+	ans, err := g.Route(ctx, body)
 	if err != nil {
 		g.fail(w, http.StatusBadGateway, err.Error())
 		return
@@ -277,6 +286,13 @@ func (g *Gateway) maxBody() int {
 		}
 	}
 	return auth.MaxBody
+}
+
+// Limits returns the consumer endpoint's HTTP limits: the config's, with
+// defaults from the task's shape and the miner timeout.
+func (g *Gateway) Limits() agentrun.Limits {
+	return g.cfg.Limits.WithDefaults(agentrun.Limits{ReadTimeout: 15 * time.Second,
+		WriteTimeout: 4*g.cfg.Timeout + 5*time.Second, MaxBodyBytes: int64(g.maxBody())})
 }
 
 // readQuery reads and checks a consumer's query; on failure it has answered
@@ -332,7 +348,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("gateway serving", "netuid", cfg.Netuid, "listen", ln.Addr().String(), "hotkey", signer.Bech32(),
-		"endpoint", fmt.Sprintf("http://%s/v1/subnets/%d/query", ln.Addr(), cfg.Netuid), "task", cfg.Task, "max_body", g.maxBody())
-	return agentrun.Server{Agent: "gateway", Handler: g.Handler(),
+		"endpoint", fmt.Sprintf("http://%s/v1/subnets/%d/query", ln.Addr(), cfg.Netuid), "task", cfg.Task, "max_body", g.maxBody(), "max_conns_per_ip", g.Limits().MaxConnsPerIP, "max_conns", g.Limits().MaxConns)
+	return agentrun.Server{Agent: "gateway", Handler: g.Handler(), Limits: g.Limits(),
 		Every: cfg.Refresh, Refresh: g.Refresh, RefreshWhat: "refresh ranking", Log: log}.Serve(ctx, ln)
 }

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,6 +62,10 @@ type Config struct {
 	MinValidatorStake uint64 `yaml:"min_validator_stake"`
 	// Refresh is how often the allowed callers are re-read from the chain (default 5s).
 	Refresh time.Duration `yaml:"refresh"`
+	// Limits bound the axon's requests and connections (see agentrun.Limits;
+	// defaults: the model's largest query as body limit, read 15s, write
+	// request_timeout+5s, 32 connections per IP, 256 in all).
+	Limits agentrun.Limits `yaml:"limits"`
 }
 
 // Validate checks the config and fills defaults.
@@ -113,6 +118,7 @@ type MetagraphSource interface {
 type Server struct {
 	cfg     Config
 	model   task.Model
+	shape   task.Shape
 	chain   MetagraphSource
 	sem     chan struct{}
 	metrics *metrics.Registry
@@ -127,7 +133,7 @@ type Server struct {
 // NewServer returns a server for a validated config.
 func NewServer(cfg Config, model task.Model, chain MetagraphSource, log *slog.Logger) *Server {
 	s := &Server{
-		cfg: cfg, model: model, chain: chain, log: log, now: time.Now,
+		cfg: cfg, model: model, shape: task.ModelShape(model), chain: chain, log: log, now: time.Now,
 		sem: make(chan struct{}, cfg.MaxConcurrent), metrics: metrics.New(),
 		allowed: map[string]string{}, gateways: map[string]bool{},
 	}
@@ -142,6 +148,19 @@ func NewServer(cfg Config, model task.Model, chain MetagraphSource, log *slog.Lo
 	s.metrics.Describe("hypha_miner_answer_seconds_total", "counter", "Time spent answering successful queries.")
 	s.metrics.Describe("hypha_miner_allowed_callers", "gauge", "Validators and gateways allowed to query.")
 	return s
+}
+
+// Limits returns the axon's HTTP limits: the config's, with defaults from
+// the model's shape and the request timeout.
+func (s *Server) Limits() agentrun.Limits {
+	body := int64(auth.MaxBody)
+	if s.shape != nil {
+		if n := int64(s.shape.MaxRequestBytes()); n > 0 && n < body {
+			body = n
+		}
+	}
+	return s.cfg.Limits.WithDefaults(agentrun.Limits{ReadTimeout: 15 * time.Second,
+		WriteTimeout: s.cfg.RequestTimeout + 5*time.Second, MaxBodyBytes: body})
 }
 
 // Metrics returns the server's metrics registry.
@@ -204,6 +223,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
 	if s.role(addr) == "" {
 		s.fail(w, http.StatusForbidden, "caller is neither a validator of this subnet nor a configured gateway")
 		return
+	}
+	// The query must fit the model before it takes a slot or runs it.
+	if s.shape != nil {
+		if err := s.shape.Validate(body); err != nil {
+			s.fail(w, http.StatusBadRequest, strings.TrimPrefix(err.Error(), task.ErrBadRequest.Error()+": "))
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
@@ -299,8 +325,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("miner serving", "uid", n.Uid, "listen", ln.Addr().String(), "task", cfg.Task, "model", cfg.Model)
-	return agentrun.Server{Agent: "miner", Handler: srv.Handler(), WriteTimeout: cfg.RequestTimeout + 5*time.Second,
+	limits := srv.Limits()
+	log.Info("miner serving", "uid", n.Uid, "listen", ln.Addr().String(), "task", cfg.Task, "model", cfg.Model,
+		"max_body", limits.MaxBodyBytes, "max_conns_per_ip", limits.MaxConnsPerIP, "max_conns", limits.MaxConns)
+	return agentrun.Server{Agent: "miner", Handler: srv.Handler(), Limits: limits,
 		Every: cfg.Refresh, Refresh: srv.Refresh, RefreshWhat: "refresh allowed callers", Log: log}.Serve(ctx, ln)
 }
 

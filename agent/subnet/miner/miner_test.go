@@ -22,6 +22,7 @@ import (
 	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/subnet"
+	"github.com/hypha-network/hypha/agent/subnet/task"
 )
 
 type fakeChain struct {
@@ -178,4 +179,30 @@ func TestConfigValidate(t *testing.T) {
 
 func chainOf(key string, netuid uint32) subnet.Chain {
 	return subnet.Chain{Config: chainclient.Config{Home: "/h", Key: key}, Netuid: netuid}
+}
+
+type shapedEcho struct{ echoModel }
+
+func (*shapedEcho) Shape() task.Shape { return task.NewClassifyShape(4) }
+
+func TestServerChecksShapeBeforeModel(t *testing.T) {
+	gw := secp256k1.GenPrivKey()
+	model := &shapedEcho{}
+	s := NewServer(Config{MaxConcurrent: 1, RequestTimeout: time.Second, MinValidatorStake: 1, Gateways: []string{addr(t, gw)}},
+		model, &fakeChain{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if got := s.Limits().MaxBodyBytes; got != int64(task.NewClassifyShape(4).MaxRequestBytes()) {
+		t.Fatalf("body limit %d, want the model's largest query", got)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	c := &Caller{Signer: auth.PrivKeySigner{Key: gw}}
+	if _, err := c.Query(context.Background(), srv.URL, []byte(`{"inputs":[[1,2,3]]}`)); err == nil || !strings.Contains(err.Error(), "HTTP 400") {
+		t.Fatalf("3 features for a 4-feature model: %v", err)
+	}
+	if model.calls.Load() != 0 {
+		t.Fatal("the model ran on a misshapen query")
+	}
+	if _, err := c.Query(context.Background(), srv.URL, []byte(`{"inputs":[[1,2,3,4]]}`)); err != nil {
+		t.Fatal(err)
+	}
 }

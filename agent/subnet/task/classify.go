@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/hypha-network/hypha/ml/data"
+	"github.com/hypha-network/hypha/ml/model"
+	"github.com/hypha-network/hypha/ml/tensor"
 	"github.com/hypha-network/hypha/ml/train"
 )
 
@@ -51,7 +53,10 @@ type classifyResponse struct {
 	Predictions []train.Prediction `json:"predictions"`
 }
 
-type classifyModel struct{ p *train.Predictor }
+type classifyModel struct {
+	p     *train.Predictor
+	shape Shape
+}
 
 // LoadModel implements Task: path is a checkpoint directory of a classifier.
 func (Classify) LoadModel(path string) (Model, error) {
@@ -62,11 +67,56 @@ func (Classify) LoadModel(path string) (Model, error) {
 	if p.Vocab != nil {
 		return nil, fmt.Errorf("classify: %s holds a language model, not a classifier", path)
 	}
-	return classifyModel{p}, nil
+	return classifyModel{p: p, shape: classifyShape{features: modelFeatures(p)}}, nil
 }
 
-// Answer implements Model.
+// Shape implements ShapedModel: the model's own number of features.
+func (m classifyModel) Shape() Shape { return m.shape }
+
+// modelFeatures returns the number of features p takes: from its spec's data
+// shape, else inferred from the checkpoint (the first parameter of a model
+// built for one feature scales with the features); 0 if neither tells.
+func modelFeatures(p *train.Predictor) int {
+	if p.XShape != nil {
+		return tensor.Size(p.XShape)
+	}
+	m, err := model.Build(p.Spec.Model, []int{1}, p.Classes, 1, false)
+	if err != nil || len(m.G.Params) == 0 {
+		return 0
+	}
+	first := m.G.Params[0]
+	// "param/" is the prefix under which train.Save stores parameters.
+	e, found := p.Checkpoint.Get("param/" + m.G.Nodes[first].Name)
+	per := m.G.Size(first)
+	if !found || per == 0 || len(e.F32)%per != 0 {
+		return 0
+	}
+	k := len(e.F32) / per
+	if k < 1 || k > MaxClassifyFeatures {
+		return 0
+	}
+	if mk, err := model.Build(p.Spec.Model, []int{k}, p.Classes, 1, false); err == nil {
+		for _, id := range mk.G.Params {
+			if pe, found := p.Checkpoint.Get("param/" + mk.G.Nodes[id].Name); !found || len(pe.F32) != mk.G.Size(id) {
+				return 0
+			}
+		}
+		return k
+	}
+	return 0
+}
+
+// MaxClassifyFeatures bounds the features a model can be inferred to take.
+const MaxClassifyFeatures = 1 << 20
+
+// Answer implements Model. The request is checked against the model's
+// shape before anything is built for it.
 func (m classifyModel) Answer(request json.RawMessage) (json.RawMessage, error) {
+	if m.shape != nil {
+		if err := m.shape.Validate(request); err != nil {
+			return nil, err
+		}
+	}
 	var req classifyRequest
 	if err := json.Unmarshal(request, &req); err != nil {
 		return nil, fmt.Errorf("classify: request is not {\"inputs\": [[...]]}: %w", err)
@@ -108,9 +158,14 @@ func (s classifyShape) MaxRequestBytes() int {
 	return MaxClassifyInputs*(s.features*classifyNumberBytes+8) + 64
 }
 
-// Validate implements Shape.
+// Validate implements Shape. It counts each input's features in the JSON
+// text before decoding any number, so a query with a bogus shape (say one
+// input of two million features) is refused after allocating about its own
+// size, never in proportion to the shape it claims.
 func (s classifyShape) Validate(request []byte) error {
-	var req classifyRequest
+	var req struct {
+		Inputs []json.RawMessage `json:"inputs"`
+	}
 	if err := json.Unmarshal(request, &req); err != nil {
 		return fmt.Errorf("%w: classify: the query must be {\"inputs\": [[f0, f1, …], …]}: %v", ErrBadRequest, err)
 	}
@@ -118,19 +173,73 @@ func (s classifyShape) Validate(request []byte) error {
 		return fmt.Errorf("%w: classify: the query has %d inputs, want 1..%d", ErrBadRequest, len(req.Inputs), MaxClassifyInputs)
 	}
 	want := s.features
-	if want == 0 {
-		want = len(req.Inputs[0])
-	}
-	for i, in := range req.Inputs {
-		if len(in) != want || want == 0 {
+	for i, raw := range req.Inputs {
+		limit := want
+		if limit == 0 {
+			limit = math.MaxInt - 1
+		}
+		n, ok := countNumbers(raw, limit)
+		if !ok {
+			return fmt.Errorf("%w: classify: the query must be {\"inputs\": [[f0, f1, …], …]}: input %d is not an array of numbers", ErrBadRequest, i)
+		}
+		if want == 0 {
+			want = n
+		}
+		if n != want || want == 0 {
 			if s.features > 0 {
-				return fmt.Errorf("%w: classify: input %d has %d features; this subnet's model takes %d", ErrBadRequest, i, len(in), s.features)
+				if n > want {
+					return fmt.Errorf("%w: classify: input %d has more than %d features; this subnet's model takes %d", ErrBadRequest, i, want, s.features)
+				}
+				return fmt.Errorf("%w: classify: input %d has %d features; this subnet's model takes %d", ErrBadRequest, i, n, s.features)
 			}
-			return fmt.Errorf("%w: classify: input %d has %d features, input 0 has %d", ErrBadRequest, i, len(in), want)
+			return fmt.Errorf("%w: classify: input %d has %d features, input 0 has %d", ErrBadRequest, i, n, want)
+		}
+	}
+	// The counts fit: decode each input into one reused row (which catches
+	// numbers outside float32) so checking allocates one row, not the batch.
+	row := make([]float32, 0, want)
+	for i, raw := range req.Inputs {
+		if err := json.Unmarshal(raw, &row); err != nil {
+			return fmt.Errorf("%w: classify: the query must be {\"inputs\": [[f0, f1, …], …]}: input %d: %v", ErrBadRequest, i, err)
 		}
 	}
 	return nil
 }
+
+// countNumbers counts the elements of raw, valid JSON that must be an array
+// of numbers, stopping once the count passes limit (it then returns
+// limit+1); ok is false if raw is not an array or holds anything else.
+func countNumbers(raw []byte, limit int) (n int, ok bool) {
+	i := 0
+	for i < len(raw) && isSpace(raw[i]) {
+		i++
+	}
+	if i == len(raw) || raw[i] != '[' {
+		return 0, false
+	}
+	empty := true
+	for _, c := range raw[i+1:] {
+		switch {
+		case c == ',':
+			n++
+			if n >= limit {
+				return limit + 1, true
+			}
+		case c == ']':
+		case isSpace(c):
+		case c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9'):
+			empty = false
+		default: // a string, object, array, true, false or null
+			return 0, false
+		}
+	}
+	if empty {
+		return 0, true
+	}
+	return n + 1, true
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 type classifyChallenger struct {
 	eval  *data.Dataset

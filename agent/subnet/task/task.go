@@ -57,6 +57,21 @@ type Model interface {
 	Answer(request json.RawMessage) (json.RawMessage, error)
 }
 
+// ShapedModel is a Model that knows the queries it can answer; a miner checks
+// each query against Shape before it takes a slot or runs the model.
+type ShapedModel interface {
+	Model
+	Shape() Shape
+}
+
+// ModelShape returns m's Shape, or nil if m does not tell.
+func ModelShape(m Model) Shape {
+	if sm, ok := m.(ShapedModel); ok {
+		return sm.Shape()
+	}
+	return nil
+}
+
 // Challenger makes scored queries on a validator.
 type Challenger interface {
 	// Challenge draws a query of n samples with rng.

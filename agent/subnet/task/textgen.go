@@ -53,6 +53,9 @@ type textgenResponse struct {
 
 type textgenModel struct{ p *train.Predictor }
 
+// Shape implements ShapedModel: the task's own limits.
+func (textgenModel) Shape() Shape { return textgenShape{} }
+
 // LoadModel implements Task: path is a checkpoint directory of a language model.
 func (Textgen) LoadModel(path string) (Model, error) {
 	p, err := train.LoadPredictor(path)
