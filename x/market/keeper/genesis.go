@@ -20,11 +20,24 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 	if err := k.OrderSeq.Set(ctx, g.NextOrderId); err != nil {
 		return err
 	}
+	// A parked item's queue entry was removed when it was parked; rebuilding
+	// the queues below skips it, so import does not retry it.
+	parkedAt := make(map[[2]string]int64, len(g.Parked)) // (kind, id) -> due height
+	for _, p := range g.Parked {
+		if err := k.Parked.Set(ctx, collections.Join(p.Kind, p.Id), p); err != nil {
+			return err
+		}
+		parkedAt[[2]string{p.Kind, p.Id}] = p.DueHeight
+	}
+	parked := func(kind, id string, h int64) bool {
+		at, ok := parkedAt[[2]string{kind, id}]
+		return ok && at == h
+	}
 	for _, p := range g.Providers {
 		if err := k.Providers.Set(ctx, p.Owner, p); err != nil {
 			return err
 		}
-		if p.Status == types.ProviderUnbonding {
+		if p.Status == types.ProviderUnbonding && !parked(types.ItemUnbonding, p.Owner, p.UnbondingHeight) {
 			if err := k.UnbondingQueue.Set(ctx, collections.Join(p.UnbondingHeight, p.Owner)); err != nil {
 				return err
 			}
@@ -40,13 +53,15 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 			return err
 		}
 		if o.State == types.OrderOpen {
-			if o.AuctionEnd != 0 {
+			if o.AuctionEnd != 0 && !parked(types.ItemAuction, idStr(o.Id), o.AuctionEnd) {
 				if err := k.AuctionQueue.Set(ctx, collections.Join(o.AuctionEnd, o.Id)); err != nil {
 					return err
 				}
 			}
-			if err := k.ExpiryQueue.Set(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
-				return err
+			if !parked(types.ItemExpiry, idStr(o.Id), o.ExpiresHeight) {
+				if err := k.ExpiryQueue.Set(ctx, collections.Join(o.ExpiresHeight, o.Id)); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -54,7 +69,7 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 		if err := k.Escrows.Set(ctx, e.OrderId, e); err != nil {
 			return err
 		}
-		if e.RunDryHeight != 0 {
+		if e.RunDryHeight != 0 && !parked(types.ItemRunDry, idStr(e.OrderId), e.RunDryHeight) {
 			if err := k.RunDryQueue.Set(ctx, collections.Join(e.RunDryHeight, e.OrderId)); err != nil {
 				return err
 			}
@@ -69,7 +84,7 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 		if err := k.Leases.Set(ctx, l.OrderId, l); err != nil {
 			return err
 		}
-		if l.State == types.LeaseActive {
+		if l.State == types.LeaseActive && !parked(types.ItemHeartbeat, idStr(l.OrderId), l.HeartbeatDeadline) {
 			if err := k.HeartbeatQueue.Set(ctx, collections.Join(l.HeartbeatDeadline, l.OrderId)); err != nil {
 				return err
 			}
@@ -105,6 +120,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return nil, err
 	}
 	if g.Escrows, err = values(ctx, k.Escrows); err != nil {
+		return nil, err
+	}
+	if g.Parked, err = values(ctx, k.Parked); err != nil {
 		return nil, err
 	}
 	return g, nil

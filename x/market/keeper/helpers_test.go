@@ -45,6 +45,9 @@ var (
 	escrowAcct = authtypes.NewModuleAddress(types.ModuleName)
 	bondAcct   = authtypes.NewModuleAddress(types.BondAccountName)
 	distrAcct  = authtypes.NewModuleAddress(distrtypes.ModuleName)
+	// blockedAcct is a module account the app's bank refuses to pay
+	// (app.BlockedAddresses); safety_test.go runs a provider from it.
+	blockedAcct = authtypes.NewModuleAddress(authtypes.FeeCollectorName)
 )
 
 // fixture is the real Hypha app (real auth, bank, distribution, staking) in
@@ -98,7 +101,7 @@ func (f *fixture) pool() sdkmath.Int {
 
 // trackedAddrs are every account the market can move coins between.
 func trackedAddrs() []sdk.AccAddress {
-	return append(append([]sdk.AccAddress{}, accounts...), poor, escrowAcct, bondAcct, distrAcct)
+	return append(append([]sdk.AccAddress{}, accounts...), poor, escrowAcct, bondAcct, distrAcct, blockedAcct)
 }
 
 func (f *fixture) trackedSum() sdkmath.Int {

@@ -47,6 +47,10 @@ type Keeper struct {
 	RunDryQueue    collections.KeySet[collections.Pair[int64, uint64]]
 	HeartbeatQueue collections.KeySet[collections.Pair[int64, uint64]]
 	UnbondingQueue collections.KeySet[collections.Pair[int64, string]]
+
+	// Parked holds the due items whose EndBlock processing failed, keyed by
+	// (kind, id); EndBlock never walks it (docs/market.md, "EndBlock").
+	Parked collections.Map[collections.Pair[string, string], types.ParkedItem]
 }
 
 // NewKeeper returns the market keeper; authority may change params (x/gov's account).
@@ -85,6 +89,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, authori
 		HeartbeatQueue: collections.NewKeySet(sb, types.HeartbeatQueueKey, "heartbeat_queue", pairIU),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.StringKey)),
+		Parked: collections.NewMap(sb, types.ParkedKey, "parked",
+			collections.PairKeyCodec(collections.StringKey, collections.StringKey), codec.CollValue[types.ParkedItem](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

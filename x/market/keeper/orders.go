@@ -16,7 +16,9 @@ import (
 )
 
 // MaxDepositors bounds the distinct depositors of one escrow account, so that
-// refunds (which may run in EndBlock) do bounded work.
+// refunds (which may run in EndBlock) do bounded work. One slot is the order
+// owner's: third parties share the other MaxDepositors-1, so filling them can
+// never lock the owner out of topping up its own order.
 const MaxDepositors = 16
 
 // GetOrder loads an order or fails with ErrOrderNotFound.
@@ -178,15 +180,24 @@ func (k Keeper) depositEscrow(ctx context.Context, m *types.MsgDepositEscrow) (i
 	if err != nil {
 		return 0, err
 	}
-	idx := -1
+	// The owner's deposits are always accepted (they merge into its entry);
+	// a third party's must reach min_third_party_deposit and find a free slot.
+	owner := m.Depositor == o.Owner
+	if least := params.MinThirdPartyDeposit; !owner && !least.Amount.IsNil() && m.Amount.Amount.LT(least.Amount) {
+		return 0, errorsmod.Wrapf(types.ErrThirdPartyDepositTooLow, "deposit %s < min_third_party_deposit %s (only the owner %s may deposit less)",
+			m.Amount, least, o.Owner)
+	}
+	idx, third := -1, 0
 	for i, d := range e.Deposits {
 		if d.Depositor == m.Depositor {
 			idx = i
-			break
+		}
+		if d.Depositor != o.Owner {
+			third++
 		}
 	}
-	if idx < 0 && len(e.Deposits) >= MaxDepositors {
-		return 0, errorsmod.Wrapf(types.ErrInvalidRequest, "escrow already has %d depositors", MaxDepositors)
+	if idx < 0 && !owner && third >= MaxDepositors-1 {
+		return 0, errorsmod.Wrapf(types.ErrTooManyDepositors, "order %d already has %d third-party depositors", o.Id, third)
 	}
 	if err := k.collect(ctx, m.Depositor, types.ModuleName, m.Amount); err != nil {
 		return 0, err

@@ -33,6 +33,7 @@ func runRandom(t *testing.T, seed int64, blocks int) {
 	p.BidWindowDefault, p.BidWindowMin, p.BidWindowMax = 3, 1, 8
 	p.OrderTtl, p.HeartbeatInterval, p.UnbondingPeriod = 40, 12, 6
 	p.MaxBidsPerOrder = 3
+	p.MinThirdPartyDeposit = uhyp(1_000) // third-party top-ups both pass and fail
 	p.TakeRate = sdkmath.LegacyMustNewDecFromStr("0.0333")
 	p.FaultSlashFraction = sdkmath.LegacyMustNewDecFromStr("0.1")
 	noErr(t, f.k.Params.Set(f.ctx, p))

@@ -36,4 +36,7 @@ var (
 	ErrInvalidResources   = errorsmod.Register(ModuleName, 31, "invalid resources")
 	ErrInvalidGenesis     = errorsmod.Register(ModuleName, 32, "invalid genesis")
 	ErrInvalidRequest     = errorsmod.Register(ModuleName, 33, "invalid request")
+
+	ErrThirdPartyDepositTooLow = errorsmod.Register(ModuleName, 34, "third-party deposit below min_third_party_deposit")
+	ErrTooManyDepositors       = errorsmod.Register(ModuleName, 35, "escrow has the maximum number of third-party depositors")
 )

@@ -22,6 +22,9 @@ const (
 	EventLeaseHeartbeat    = "market_lease_heartbeat"
 	EventPaymentSettled    = "market_payment_settled"
 	EventParamsUpdated     = "market_params_updated"
+	// EventItemFailed: a due EndBlock item failed; its changes were discarded
+	// and it was parked (docs/market.md, "EndBlock").
+	EventItemFailed = "market_item_failed"
 
 	AttrOrderID         = "order_id"
 	AttrOwner           = "owner"
@@ -46,4 +49,9 @@ const (
 	AttrBondLeft        = "bond_left"
 	AttrSender          = "sender"
 	AttrResult          = "result"
+	AttrKind            = "kind"
+	AttrItemID          = "id"
+	AttrDueHeight       = "due_height"
+	AttrAttempts        = "attempts"
+	AttrError           = "error"
 )

@@ -2,6 +2,7 @@ package types
 
 import (
 	"fmt"
+	"strconv"
 
 	errorsmod "cosmossdk.io/errors"
 )
@@ -96,6 +97,37 @@ func (g GenesisState) Validate() error {
 		if l.State == LeaseActive && !providers[l.Provider] {
 			return errorsmod.Wrapf(ErrInvalidGenesis, "active lease %d of unknown provider", l.OrderId)
 		}
+	}
+	parked := make(map[string]bool, len(g.Parked))
+	for _, p := range g.Parked {
+		if err := p.Validate(); err != nil {
+			return errorsmod.Wrap(ErrInvalidGenesis, err.Error())
+		}
+		k := p.Kind + "/" + p.Id
+		if parked[k] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate parked item %s", k)
+		}
+		parked[k] = true
+	}
+	return nil
+}
+
+// Validate checks a parked item's kind and id.
+func (p ParkedItem) Validate() error {
+	switch p.Kind {
+	case ItemRunDry, ItemHeartbeat, ItemAuction, ItemExpiry:
+		if _, err := strconv.ParseUint(p.Id, 10, 64); err != nil {
+			return fmt.Errorf("parked %s item: id %q is not an order id", p.Kind, p.Id)
+		}
+	case ItemUnbonding:
+		if err := ValidateAddress("parked unbonding provider", p.Id); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("parked item of unknown kind %q", p.Kind)
+	}
+	if p.Attempts == 0 {
+		return fmt.Errorf("parked %s item %s: attempts must be positive", p.Kind, p.Id)
 	}
 	return nil
 }

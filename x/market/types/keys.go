@@ -30,6 +30,7 @@ var (
 	RunDryQueueKey    = collections.NewPrefix(14)
 	HeartbeatQueueKey = collections.NewPrefix(15)
 	UnbondingQueueKey = collections.NewPrefix(16)
+	ParkedKey         = collections.NewPrefix(22) // (kind, id) -> ParkedItem
 
 	// Indexes of the Orders and Leases IndexedMaps, kept by collections on
 	// every Set and Remove.
@@ -38,4 +39,14 @@ var (
 	LeasesByStateKey         = collections.NewPrefix(19) // (state, order id)
 	LeasesByProviderStateKey = collections.NewPrefix(20) // (provider, state, order id)
 	LeasesByOwnerStateKey    = collections.NewPrefix(21) // (owner, state, order id)
+)
+
+// Kinds of due EndBlock items, as recorded in ParkedItem.kind and the
+// market_item_failed event.
+const (
+	ItemRunDry    = "run_dry"
+	ItemHeartbeat = "heartbeat"
+	ItemAuction   = "auction"
+	ItemExpiry    = "expiry"
+	ItemUnbonding = "unbonding"
 )

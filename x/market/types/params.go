@@ -23,8 +23,11 @@ var (
 	DefaultHeartbeatInterval  = int64(100)
 	DefaultFaultSlashFraction = sdkmath.LegacyNewDecWithPrec(5, 2) // 5%
 	DefaultUnbondingPeriod    = int64(100_800)
-	maxBidsPerOrderUpperBound = uint32(1000)
-	maxBlocksParam            = int64(100_000_000)
+	// DefaultMinThirdPartyDeposit: filling the 15 third-party depositor slots
+	// locks at least 15 HYP, and a dust deposit is refused outright.
+	DefaultMinThirdPartyDeposit = sdkmath.NewInt(1_000_000) // 1 HYP
+	maxBidsPerOrderUpperBound   = uint32(1000)
+	maxBlocksParam              = int64(100_000_000)
 )
 
 // DefaultParams returns the default market parameters.
@@ -43,6 +46,8 @@ func DefaultParams() Params {
 		HeartbeatInterval:  DefaultHeartbeatInterval,
 		FaultSlashFraction: DefaultFaultSlashFraction,
 		UnbondingPeriod:    DefaultUnbondingPeriod,
+
+		MinThirdPartyDeposit: sdk.NewCoin(DefaultDenom, DefaultMinThirdPartyDeposit),
 	}
 }
 
@@ -54,7 +59,8 @@ func (p Params) Validate() error {
 	for _, nc := range []struct {
 		name string
 		c    sdk.Coin
-	}{{"min_provider_bond", p.MinProviderBond}, {"min_deposit", p.MinDeposit}, {"bid_deposit", p.BidDeposit}} {
+	}{{"min_provider_bond", p.MinProviderBond}, {"min_deposit", p.MinDeposit}, {"bid_deposit", p.BidDeposit},
+		{"min_third_party_deposit", p.MinThirdPartyDeposit}} {
 		name, c := nc.name, nc.c
 		if c.Denom != p.Denom || c.Amount.IsNil() || c.Amount.IsNegative() {
 			return errorsmod.Wrapf(ErrInvalidParams, "%s must be a non-negative amount of %s, got %s", name, p.Denom, c)

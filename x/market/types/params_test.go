@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/x/market/types"
 )
@@ -29,6 +30,9 @@ func TestDefaultParamsValid(t *testing.T) {
 		func(p *types.Params) { p.HeartbeatInterval = 0 },
 		func(p *types.Params) { p.MinDeposit.Denom = "uatom" },
 		func(p *types.Params) { p.UnbondingPeriod = -1 },
+		func(p *types.Params) { p.MinThirdPartyDeposit.Denom = "uatom" },
+		func(p *types.Params) { p.MinThirdPartyDeposit.Amount = sdkmath.NewInt(-1) },
+		func(p *types.Params) { p.MinThirdPartyDeposit = sdk.Coin{} }, // unset (nil amount)
 	}
 	for i, mut := range bad {
 		p := types.DefaultParams()
