@@ -128,6 +128,9 @@ type App struct {
 	MarketKeeper          marketkeeper.Keeper
 	SubnetKeeper          subnetkeeper.Keeper
 
+	// Invariants are checked at runtime by EndBlocker (see InvariantRegistry).
+	Invariants *InvariantRegistry
+
 	// ModuleManager runs the modules' hooks in the configured order.
 	ModuleManager *module.Manager
 	// BasicModuleManager provides codecs, default genesis and CLI for every module.
@@ -233,6 +236,9 @@ func New(
 		runtime.NewKVStoreService(keys[subnettypes.StoreKey]), authority,
 		app.AccountKeeper, app.BankKeeper)
 
+	app.Invariants = &InvariantRegistry{Period: invariantCheckPeriod(appOpts)}
+	app.registerInvariants()
+
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
 		auth.NewAppModule(appCodec, app.AccountKeeper, authsims.RandomGenesisAccounts, nil),
@@ -293,7 +299,7 @@ func New(
 	app.SetBeginBlocker(app.BeginBlocker)
 	app.SetEndBlocker(app.EndBlocker)
 
-	anteHandler, err := ante.NewAnteHandler(ante.HandlerOptions{
+	sdkAnte, err := ante.NewAnteHandler(ante.HandlerOptions{
 		AccountKeeper:   app.AccountKeeper,
 		BankKeeper:      app.BankKeeper,
 		SignModeHandler: txConfig.SignModeHandler(),
@@ -302,7 +308,12 @@ func New(
 	if err != nil {
 		panic(fmt.Errorf("ante handler: %w", err))
 	}
-	app.SetAnteHandler(anteHandler)
+	// The message count is checked first: refusing an oversized transaction
+	// costs nothing, before any signature is verified.
+	msgLimit := MsgLimitDecorator{Max: MaxMsgsPerTx}
+	app.SetAnteHandler(func(ctx sdk.Context, tx sdk.Tx, simulate bool) (sdk.Context, error) {
+		return msgLimit.AnteHandle(ctx, tx, simulate, sdkAnte)
+	})
 
 	if loadLatest {
 		if err := app.LoadLatestVersion(); err != nil {
@@ -325,9 +336,23 @@ func (app *App) BeginBlocker(ctx sdk.Context) (sdk.BeginBlock, error) {
 	return app.ModuleManager.BeginBlock(ctx)
 }
 
-// EndBlocker runs the modules' end-block hooks.
+// EndBlocker runs the modules' end-block hooks, then, when due, the registered
+// invariants. A broken invariant is returned as an error: FinalizeBlock fails,
+// the block is not committed and CometBFT halts the node's consensus, instead
+// of building on a state that breaks the chain's accounting.
 func (app *App) EndBlocker(ctx sdk.Context) (sdk.EndBlock, error) {
-	return app.ModuleManager.EndBlock(ctx)
+	res, err := app.ModuleManager.EndBlock(ctx)
+	if err != nil {
+		return res, err
+	}
+	if app.Invariants.due(ctx.BlockHeight()) {
+		if err := app.Invariants.Check(ctx); err != nil {
+			app.Logger().Error("INVARIANT BROKEN: halting; the block is not committed", "height", ctx.BlockHeight(), "err", err)
+			return res, err
+		}
+		app.Logger().Debug("invariants hold", "height", ctx.BlockHeight(), "checked", len(app.Invariants.entries))
+	}
+	return res, nil
 }
 
 // InitChainer initialises every module from the genesis app state.

@@ -43,9 +43,47 @@ func SetAddressPrefixes(cfg *sdk.Config) {
 		AccountAddressPrefix+sdk.PrefixValidator+sdk.PrefixConsensus+sdk.PrefixPublic)
 }
 
-// DefaultServerConfig returns the node's app.toml defaults: the SDK's, with a zero
-// minimum gas price in uhyp so that a fresh node accepts transactions without
-// further configuration. Operators of public nodes should raise it.
+// Config is a node's app.toml: the SDK's settings plus Hypha's [hypha] section.
+type Config struct {
+	serverconfig.Config `mapstructure:",squash"`
+
+	Hypha NodeConfig `mapstructure:"hypha"`
+}
+
+// NodeConfig holds Hypha's node-local settings (app.toml section [hypha]).
+type NodeConfig struct {
+	// InvariantCheckPeriod is how many blocks pass between two runtime
+	// invariant checks (the first block after start is always checked);
+	// 0 turns the checks off. See InvariantRegistry.
+	InvariantCheckPeriod uint64 `mapstructure:"invariant-check-period"`
+}
+
+// ConfigTemplate is the app.toml template: the SDK's with the [hypha] section.
+const ConfigTemplate = serverconfig.DefaultConfigTemplate + `
+###############################################################################
+###                               Hypha                                     ###
+###############################################################################
+
+[hypha]
+
+# Check the registered invariants (market escrow and bonds, subnet module
+# account, bank total supply) in the first block after start and then every
+# this many blocks. A broken invariant halts the node: the block is not
+# committed. 0 turns the checks off. The checks only read state, so nodes may
+# use different values.
+invariant-check-period = {{ .Hypha.InvariantCheckPeriod }}
+`
+
+// DefaultConfig returns the node's app.toml defaults: DefaultServerConfig and
+// an invariant check every DefaultInvariantCheckPeriod blocks.
+func DefaultConfig() *Config {
+	return &Config{Config: *DefaultServerConfig(), Hypha: NodeConfig{InvariantCheckPeriod: DefaultInvariantCheckPeriod}}
+}
+
+// DefaultServerConfig returns the SDK part of the node's app.toml defaults: the
+// SDK's, with a zero minimum gas price in uhyp. `hyphad start` refuses to run
+// with zero gas prices unless --allow-zero-gas-prices is given (the devnet
+// passes it), so operators of real nodes must set minimum-gas-prices.
 func DefaultServerConfig() *serverconfig.Config {
 	cfg := serverconfig.DefaultConfig()
 	cfg.MinGasPrices = "0" + BondDenom

@@ -359,6 +359,8 @@ func initIn(home string, ports Ports, enc app.EncodingConfig, basics module.Basi
 	}
 	gen := genutiltypes.NewAppGenesisWithVersion(ChainID, appStateJSON)
 	gen.GenesisTime = time.Now().UTC().Truncate(time.Second)
+	// Hypha's block gas limit (CometBFT's default, -1, is unlimited).
+	gen.Consensus.Params = app.DefaultConsensusParams()
 	if err := gen.ValidateAndComplete(); err != nil {
 		return fmt.Errorf("validate genesis: %w", err)
 	}
@@ -367,7 +369,7 @@ func initIn(home string, ports Ports, enc app.EncodingConfig, basics module.Basi
 	}
 
 	cmtcfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), cmtCfg)
-	serverconfig.SetConfigTemplate(serverconfig.DefaultConfigTemplate)
+	serverconfig.SetConfigTemplate(app.ConfigTemplate)
 	serverconfig.WriteConfigFile(filepath.Join(home, "config", "app.toml"), AppConfig(ports))
 	return WriteClientConfig(home, ports)
 }
@@ -388,13 +390,19 @@ func NodeConfig(home string, ports Ports) *cmtcfg.Config {
 	cfg.P2P.PexReactor = false
 	cfg.ProxyApp = "tcp://" + net.JoinHostPort(Host, "0")
 	cfg.Instrumentation.Prometheus = false
+	app.SetMempoolLimits(cfg)
 	return cfg
 }
 
+// InvariantCheckPeriod is how often a devnet node checks the invariants.
+const InvariantCheckPeriod = 10
+
 // AppConfig returns the app.toml of a devnet node: REST and gRPC on loopback,
-// zero gas prices.
-func AppConfig(ports Ports) *serverconfig.Config {
-	cfg := app.DefaultServerConfig()
+// zero gas prices (the devnet starts its node with --allow-zero-gas-prices),
+// invariants checked every InvariantCheckPeriod blocks.
+func AppConfig(ports Ports) *app.Config {
+	cfg := app.DefaultConfig()
+	cfg.Hypha.InvariantCheckPeriod = InvariantCheckPeriod
 	cfg.API.Enable = true
 	cfg.API.EnableUnsafeCORS = true
 	cfg.API.Address = ports.APIAddress()

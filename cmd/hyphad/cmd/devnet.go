@@ -196,11 +196,13 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 
 	clientCtx := r.clientCtx.WithHomeDir(r.home).WithChainID(devnet.ChainID)
 	start := server.StartCmdWithOptions(newApp, r.home, server.StartCmdOptions{
+		AddFlags: addStartFlags,
 		PostSetup: func(_ *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group) error {
 			g.Go(func() error { return reportDevnet(ctx, out, clientCtx, r, logPath) })
 			return nil
 		},
 	})
+	guardStart(start)
 	start.Flags().String(flags.FlagLogLevel, "info", "")
 	start.Flags().String(flags.FlagLogFormat, "plain", "")
 	start.Flags().Bool(flags.FlagLogNoColor, !r.verbose, "")
@@ -219,6 +221,8 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 		"--grpc.address", r.ports.GRPCAddress(),
 		"--api.address", r.ports.APIAddress(),
 		"--api.enable",
+		// A devnet charges no fees (app.toml minimum-gas-prices is zero).
+		"--" + FlagAllowZeroGasPrices,
 	})
 	start.SetOut(logOut)
 	start.SetErr(cmd.ErrOrStderr())

@@ -23,7 +23,6 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/rpc"
 	"github.com/cosmos/cosmos-sdk/client/snapshot"
 	"github.com/cosmos/cosmos-sdk/server"
-	serverconfig "github.com/cosmos/cosmos-sdk/server/config"
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -82,7 +81,7 @@ func NewRootCmd() *cobra.Command {
 	sdk.GetConfig().Seal()
 	basics := tempApp.BasicModuleManager
 	rootCmd.AddCommand(
-		genutilcli.InitCmd(basics, app.DefaultNodeHome),
+		withConsensusDefaults(genutilcli.InitCmd(basics, app.DefaultNodeHome)),
 		debug.Cmd(),
 		pruning.Cmd(newApp, app.DefaultNodeHome),
 		snapshot.Cmd(newApp),
@@ -91,7 +90,9 @@ func NewRootCmd() *cobra.Command {
 		offline(subnetCommand()),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
-	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
+	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
+		server.StartCmdOptions{AddFlags: addStartFlags})
+	guardStart(findCommand(rootCmd, "start"))
 	replaceCommand(rootCmd, versionCommand())
 	rootCmd.AddCommand(
 		server.StatusCommand(),
@@ -218,14 +219,17 @@ func txCommand() *cobra.Command {
 	return cmd
 }
 
-// AppConfig returns the app.toml template and defaults (see app.DefaultServerConfig).
+// AppConfig returns the app.toml template and defaults (see app.DefaultConfig).
 func AppConfig() (string, any) {
-	return serverconfig.DefaultConfigTemplate, app.DefaultServerConfig()
+	return app.ConfigTemplate, app.DefaultConfig()
 }
 
-// CometConfig returns the CometBFT defaults for a Hypha node.
+// CometConfig returns the CometBFT defaults for a Hypha node, with Hypha's
+// mempool limits (app.SetMempoolLimits).
 func CometConfig() *cmtcfg.Config {
-	return cmtcfg.DefaultConfig()
+	cfg := cmtcfg.DefaultConfig()
+	app.SetMempoolLimits(cfg)
+	return cfg
 }
 
 func newApp(logger log.Logger, db dbm.DB, traceStore io.Writer, appOpts servertypes.AppOptions) servertypes.Application {
