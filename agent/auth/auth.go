@@ -4,20 +4,32 @@
 // by any Hypha tool verifies anywhere.
 //
 // A request carries the caller's secp256k1 public key, a timestamp (unix
-// seconds) and a signature over
+// seconds), the audience (the identity of the server it is meant for), a
+// random 128-bit nonce (32 lowercase hex digits) and a signature over
 //
+//	"hypha-request-v2" + "\n" + AUDIENCE + "\n" + NONCE + "\n" +
 //	METHOD + "\n" + PATH?QUERY + "\n" + TIMESTAMP + "\n" + hex(SHA-256(BODY))
 //
 // made with the caller's account key (SHA-256, then ECDSA, as the keyring
-// signs). The receiver recomputes the message, checks the signature and the
-// clock skew it allows, and derives the caller's account address from the
-// public key; deciding whether that address may call is left to the receiver
-// (for miners: a validator of the subnet or a configured gateway; for
-// providers: the lease owner).
+// signs). The audience is the server's bech32 account address as the caller
+// reads it from the chain: a miner's hotkey (from the metagraph), a
+// provider's address (from the lease). The receiver recomputes the message,
+// checks the signature, that the audience is its own, the clock skew it
+// allows, and — with a ReplayCache — that the (public key, nonce) pair was
+// not used before within that window; it derives the caller's account
+// address from the public key. Deciding whether that address may call is left
+// to the receiver (for miners: a validator of the subnet or a configured
+// gateway; for providers: the lease owner).
+//
+// Version 2 (audience and nonce) replaced the unversioned first scheme;
+// receivers refuse requests without the audience and nonce headers, so
+// callers and receivers upgrade together.
 package auth
 
 import (
 	"bytes"
+	"container/heap"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -26,6 +38,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cosmos/cosmos-sdk/codec"
@@ -44,7 +57,16 @@ const (
 	HeaderPubKey    = "X-Hypha-Pubkey"    // base64 compressed secp256k1 public key
 	HeaderTimestamp = "X-Hypha-Timestamp" // unix seconds
 	HeaderSignature = "X-Hypha-Signature" // base64 64-byte secp256k1 signature
+	HeaderAudience  = "X-Hypha-Audience"  // bech32 address of the server the request is for
+	HeaderNonce     = "X-Hypha-Nonce"     // 32 lowercase hex digits, random per request
 )
+
+// Version is the scheme's version marker, the first line of the signed
+// message. A change to the message layout changes it.
+const Version = "hypha-request-v2"
+
+// NonceLen is the length of a nonce in hex digits (128 bits).
+const NonceLen = 32
 
 // MaxBody bounds the request bodies VerifyRequest reads, so an unauthenticated
 // caller cannot make a receiver buffer arbitrary amounts of data.
@@ -56,10 +78,32 @@ var ErrUnauthenticated = errors.New("auth: unauthenticated")
 
 // SignBytes returns the bytes a request signature covers. The path includes
 // the query string so a signed request cannot be redirected to other
-// parameters; the timestamp is the header value as sent.
-func SignBytes(method, pathQuery, timestamp string, body []byte) []byte {
+// parameters; the audience binds it to one server and the nonce makes it
+// single use; the timestamp is the header value as sent.
+func SignBytes(audience, nonce, method, pathQuery, timestamp string, body []byte) []byte {
 	sum := sha256.Sum256(body)
-	return []byte(method + "\n" + pathQuery + "\n" + timestamp + "\n" + hex.EncodeToString(sum[:]))
+	return []byte(Version + "\n" + audience + "\n" + nonce + "\n" + method + "\n" + pathQuery + "\n" + timestamp + "\n" + hex.EncodeToString(sum[:]))
+}
+
+// NewNonce returns a random 128-bit nonce in hex.
+func NewNonce() (string, error) {
+	var b [NonceLen / 2]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("auth: nonce: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func validNonce(n string) bool {
+	if len(n) != NonceLen {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Signer abstracts over where the account key lives (a keyring for the CLI
@@ -142,28 +186,60 @@ func (s PrivKeySigner) Sign(msg []byte) ([]byte, []byte, error) {
 func (s PrivKeySigner) Address() []byte { return s.Key.PubKey().Address() }
 
 // SignRequest sets the authentication headers on req for body (which must be
-// the request's body) at time now.
-func SignRequest(s Signer, req *http.Request, body []byte, now time.Time) error {
+// the request's body) at time now, for the server whose identity is audience
+// (its bech32 account address as registered on chain), with a fresh nonce.
+func SignRequest(s Signer, req *http.Request, body []byte, audience string, now time.Time) error {
+	if audience == "" {
+		return fmt.Errorf("sign %s %s: no audience: the server's account address is needed", req.Method, req.URL.RequestURI())
+	}
+	nonce, err := NewNonce()
+	if err != nil {
+		return err
+	}
 	ts := strconv.FormatInt(now.Unix(), 10)
-	sig, pk, err := s.Sign(SignBytes(req.Method, req.URL.RequestURI(), ts, body))
+	sig, pk, err := s.Sign(SignBytes(audience, nonce, req.Method, req.URL.RequestURI(), ts, body))
 	if err != nil {
 		return fmt.Errorf("sign %s %s: %w", req.Method, req.URL.RequestURI(), err)
 	}
 	req.Header.Set(HeaderPubKey, base64.StdEncoding.EncodeToString(pk))
 	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderAudience, audience)
+	req.Header.Set(HeaderNonce, nonce)
 	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 	return nil
 }
 
+// Signed is what a verified request proves.
+type Signed struct {
+	Addr   []byte    // the signer's raw 20-byte account address
+	PubKey []byte    // the signer's compressed public key
+	Nonce  string    // the request's nonce
+	Time   time.Time // the request's timestamp
+}
+
 // Verify checks the signature of req over body, which the caller has already
-// read, and returns the signer's raw account address. Requests whose
-// timestamp is more than maxSkew away from now are refused: the window bounds
-// how long a captured request can be replayed, and each receiver picks its
-// own. Every failure wraps ErrUnauthenticated.
-func Verify(req *http.Request, body []byte, now time.Time, maxSkew time.Duration) ([]byte, error) {
+// read, and that it was signed for audience (the receiver's own identity).
+// Requests whose timestamp is more than maxSkew away from now are refused.
+// Verify holds no state: a receiver makes requests single use by passing the
+// result to its ReplayCache once it has decided the caller may call. Every
+// failure wraps ErrUnauthenticated.
+func Verify(req *http.Request, body []byte, now time.Time, maxSkew time.Duration, audience string) (*Signed, error) {
 	pkB64, ts, sigB64 := req.Header.Get(HeaderPubKey), req.Header.Get(HeaderTimestamp), req.Header.Get(HeaderSignature)
 	if pkB64 == "" || ts == "" || sigB64 == "" {
 		return nil, fmt.Errorf("%w: missing %s, %s or %s header: sign the request with the account key", ErrUnauthenticated, HeaderPubKey, HeaderTimestamp, HeaderSignature)
+	}
+	aud, nonce := req.Header.Get(HeaderAudience), req.Header.Get(HeaderNonce)
+	if aud == "" || nonce == "" {
+		return nil, fmt.Errorf("%w: missing %s or %s header: the caller signs with an older scheme than %s; upgrade it", ErrUnauthenticated, HeaderAudience, HeaderNonce, Version)
+	}
+	if audience == "" {
+		return nil, fmt.Errorf("%w: this server has no audience configured to check requests against", ErrUnauthenticated)
+	}
+	if aud != audience {
+		return nil, fmt.Errorf("%w: request is signed for %q, not for this server (%s): sign for the server you call", ErrUnauthenticated, aud, audience)
+	}
+	if !validNonce(nonce) {
+		return nil, fmt.Errorf("%w: %s is not %d lowercase hex digits", ErrUnauthenticated, HeaderNonce, NonceLen)
 	}
 	pkBytes, err := base64.StdEncoding.DecodeString(pkB64)
 	if err != nil || len(pkBytes) != secp256k1.PubKeySize {
@@ -177,21 +253,22 @@ func Verify(req *http.Request, body []byte, now time.Time, maxSkew time.Duration
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s is not unix seconds", ErrUnauthenticated, HeaderTimestamp)
 	}
-	if d := now.Sub(time.Unix(sec, 0)); d > maxSkew || d < -maxSkew {
+	at := time.Unix(sec, 0)
+	if d := now.Sub(at); d > maxSkew || d < -maxSkew {
 		return nil, fmt.Errorf("%w: request timestamp is %v away from the receiver's clock (max %v): check your clock", ErrUnauthenticated, d.Round(time.Second), maxSkew)
 	}
 	pk := &secp256k1.PubKey{Key: pkBytes}
-	if !pk.VerifySignature(SignBytes(req.Method, req.URL.RequestURI(), ts, body), sig) {
+	if !pk.VerifySignature(SignBytes(aud, nonce, req.Method, req.URL.RequestURI(), ts, body), sig) {
 		return nil, fmt.Errorf("%w: request signature does not verify", ErrUnauthenticated)
 	}
-	return pk.Address(), nil
+	return &Signed{Addr: pk.Address(), PubKey: pkBytes, Nonce: nonce, Time: at}, nil
 }
 
 // VerifyRequest reads the request body (at most MaxBody bytes), verifies it
-// like Verify and returns the caller's raw account address and the body. The
-// body is replaced so handlers can read it again.
-func VerifyRequest(req *http.Request, now time.Time, maxSkew time.Duration) (addr, body []byte, err error) {
-	body, err = io.ReadAll(io.LimitReader(req.Body, MaxBody+1))
+// like Verify and returns what it proves and the body. The body is replaced
+// so handlers can read it again.
+func VerifyRequest(req *http.Request, now time.Time, maxSkew time.Duration, audience string) (*Signed, []byte, error) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBody+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: read body: %v", ErrUnauthenticated, err)
 	}
@@ -199,8 +276,98 @@ func VerifyRequest(req *http.Request, now time.Time, maxSkew time.Duration) (add
 		return nil, nil, fmt.Errorf("%w: body larger than %d bytes", ErrUnauthenticated, MaxBody)
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	addr, err = Verify(req, body, now, maxSkew)
-	return addr, body, err
+	s, err := Verify(req, body, now, maxSkew, audience)
+	return s, body, err
+}
+
+// ErrReplay reports a request whose (public key, nonce) was already used.
+var ErrReplay = fmt.Errorf("%w: request already used (a replay): sign every request anew", ErrUnauthenticated)
+
+// ErrReplayCacheFull reports that a ReplayCache holds its maximum of live
+// entries; receivers answer 503 so the caller retries after entries expire.
+var ErrReplayCacheFull = errors.New("auth: too many signed requests within the skew window: retry shortly")
+
+// DefaultReplayEntries is the replay cache bound the agents use: about 10 MB
+// of entries, far more than validators, gateways or tenants send within a
+// skew window.
+const DefaultReplayEntries = 65536
+
+// ReplayCache remembers the (public key, nonce) pairs of requests accepted
+// within the skew window, so each signed request is used once per server. An
+// entry lives until its request's timestamp falls out of the window
+// (timestamp + window), after which Use refuses the request as stale anyway.
+// Memory is bounded: at most max live entries; when full, Use refuses new
+// requests (ErrReplayCacheFull) rather than forget an entry that could then
+// be replayed. Receivers should call Use only for callers they authorize, so
+// strangers cannot fill it. Safe for concurrent use.
+type ReplayCache struct {
+	window time.Duration
+	max    int
+
+	mu   sync.Mutex
+	seen map[string]struct{}
+	exp  expiryHeap
+}
+
+// NewReplayCache returns a cache for requests accepted within ±window of the
+// receiver's clock (the receiver's maxSkew) holding at most max entries
+// (DefaultReplayEntries if max <= 0).
+func NewReplayCache(window time.Duration, max int) *ReplayCache {
+	if max <= 0 {
+		max = DefaultReplayEntries
+	}
+	return &ReplayCache{window: window, max: max, seen: map[string]struct{}{}}
+}
+
+// Use records s's (public key, nonce) at time now and fails if it was
+// recorded before (ErrReplay), if s's timestamp is outside the window, or if
+// the cache is full (ErrReplayCacheFull).
+func (c *ReplayCache) Use(s *Signed, now time.Time) error {
+	if d := now.Sub(s.Time); d > c.window || d < -c.window {
+		return fmt.Errorf("%w: request timestamp is %v away from the receiver's clock (max %v)", ErrUnauthenticated, d.Round(time.Second), c.window)
+	}
+	key := string(s.PubKey) + "/" + s.Nonce
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.exp) > 0 && c.exp[0].at.Before(now) {
+		delete(c.seen, heap.Pop(&c.exp).(expiry).key)
+	}
+	if _, ok := c.seen[key]; ok {
+		return ErrReplay
+	}
+	if len(c.seen) >= c.max {
+		return ErrReplayCacheFull
+	}
+	c.seen[key] = struct{}{}
+	heap.Push(&c.exp, expiry{at: s.Time.Add(c.window), key: key})
+	return nil
+}
+
+// Len returns the number of entries held (expired ones included until the
+// next Use drops them).
+func (c *ReplayCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}
+
+type expiry struct {
+	at  time.Time
+	key string
+}
+
+// expiryHeap is a min-heap of entries by expiry time.
+type expiryHeap []expiry
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiry)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
 
 // SameAccount reports whether the bech32 address addr (as stored on chain)

@@ -31,6 +31,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/agent/agentrun"
+	"github.com/hypha-network/hypha/agent/auth"
 	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/agent/leaseapi"
 	"github.com/hypha-network/hypha/agent/metrics"
@@ -72,6 +73,8 @@ type Agent struct {
 	retryAt map[uint64]time.Time
 
 	metrics *metrics.Registry
+	// replay remembers the lease API requests' nonces (package auth).
+	replay *auth.ReplayCache
 }
 
 // Option changes how New builds an agent.
@@ -100,7 +103,7 @@ func New(ctx context.Context, cfg *Config, out io.Writer, opts ...Option) (*Agen
 	}
 	a := &Agent{cfg: cfg, log: log.New(out, "provider: ", log.LstdFlags|log.LUTC), wake: make(chan struct{}, 1),
 		retryAt: map[uint64]time.Time{}, leaseOps: map[uint64]chan struct{}{}, startingGPUs: map[uint64][]string{},
-		metrics: newMetrics()}
+		metrics: newMetrics(), replay: auth.NewReplayCache(MaxClockSkew, auth.DefaultReplayEntries)}
 	var err error
 	if a.inv, err = cfg.InventorySpec(); err != nil {
 		return nil, err

@@ -64,7 +64,8 @@ func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.L
 			if len(body) > leaseapi.MaxManifestBytes {
 				return nil, errorf(http.StatusRequestEntityTooLarge, "request body is larger than %d bytes", leaseapi.MaxManifestBytes)
 			}
-			signer, err := auth.Verify(r, body, time.Now(), MaxClockSkew)
+			// Signed for this provider's address (the lease's provider, as the tenant reads it from the chain).
+			signed, err := auth.Verify(r, body, time.Now(), MaxClockSkew, a.addr)
 			if err != nil {
 				return nil, errorf(http.StatusUnauthorized, "%v", err)
 			}
@@ -79,8 +80,14 @@ func (a *Agent) api(fn func(ctx context.Context, rec *LeaseRecord, lease types.L
 			if err != nil {
 				return nil, errorf(http.StatusBadGateway, "look up lease %d on chain: %v", id, err)
 			}
-			if !auth.SameAccount(lr.Lease.Owner, signer) {
+			if !auth.SameAccount(lr.Lease.Owner, signed.Addr) {
 				return nil, errorf(http.StatusForbidden, "the request is signed by another account than the lease owner %s", lr.Lease.Owner)
+			}
+			// Single use, recorded once the signer is known to own the lease.
+			if err := a.replay.Use(signed, time.Now()); errors.Is(err, auth.ErrReplayCacheFull) {
+				return nil, errorf(http.StatusServiceUnavailable, "%v", err)
+			} else if err != nil {
+				return nil, errorf(http.StatusUnauthorized, "%v", err)
 			}
 			rec, err := a.store.Lease(id)
 			if err != nil {

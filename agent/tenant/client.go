@@ -19,17 +19,20 @@ import (
 
 // Client calls a provider's lease API over TLS pinned to the certificate
 // fingerprint registered on chain, signing each request so the provider can
-// check that the caller owns the lease.
+// check that the caller owns the lease. Requests are signed for the
+// provider's account address (the audience), so they are valid only there.
 type Client struct {
-	BaseURL string
-	Signer  auth.Signer
-	HTTP    *http.Client
+	BaseURL  string
+	Provider string // the provider's bech32 address: the audience requests are signed for
+	Signer   auth.Signer
+	HTTP     *http.Client
 }
 
 // NewClient returns a client for the provider at hostURI whose certificate has
 // the hex SHA-256 fingerprint fp: providers use self-signed certificates, so
-// the on-chain fingerprint replaces a CA.
-func NewClient(hostURI, fp string, signer auth.Signer) *Client {
+// the on-chain fingerprint replaces a CA. provider is the provider's account
+// address as the chain has it (the lease's provider).
+func NewClient(hostURI, fp, provider string, signer auth.Signer) *Client {
 	want := strings.ToLower(fp)
 	tr := &http.Transport{TLSClientConfig: &tls.Config{
 		InsecureSkipVerify: true, // replaced by the fingerprint pin below
@@ -44,7 +47,7 @@ func NewClient(hostURI, fp string, signer auth.Signer) *Client {
 			return nil
 		},
 	}}
-	return &Client{BaseURL: strings.TrimRight(hostURI, "/"), Signer: signer, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &Client{BaseURL: strings.TrimRight(hostURI, "/"), Provider: provider, Signer: signer, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
 // Do sends a signed request and returns the response body; a non-2xx status
@@ -90,7 +93,7 @@ func (c *Client) send(ctx context.Context, hc *http.Client, method, pathQuery st
 	if err != nil {
 		return nil, fmt.Errorf("build %s %s: %w", method, c.BaseURL+pathQuery, err)
 	}
-	if err := auth.SignRequest(c.Signer, req, body, time.Now()); err != nil {
+	if err := auth.SignRequest(c.Signer, req, body, c.Provider, time.Now()); err != nil {
 		return nil, fmt.Errorf("sign request: %w", err)
 	}
 	resp, err := hc.Do(req)

@@ -95,7 +95,7 @@ func (s *session) leaseClient(ctx context.Context, id uint64) (*Client, *types.Q
 	if err != nil {
 		return nil, nil, types.Provider{}, fmt.Errorf("look up provider %s: %w", l.Lease.Provider, err)
 	}
-	return NewClient(p.HostUri, p.TlsFingerprint, s.signer), l, p, nil
+	return NewClient(p.HostUri, p.TlsFingerprint, l.Lease.Provider, s.signer), l, p, nil
 }
 
 func orderMsg(m *leaseapi.Manifest, owner, deposit string) (*types.MsgCreateOrder, error) {

@@ -228,7 +228,7 @@ gateways: [%s]
 	}
 	nu, _ := strconv.ParseUint(netuid, 10, 32)
 	turncoat := &turncoatModel{good: good, classes: 10}
-	turncoatAxon := startTurncoat(t, d, uint32(nu), turncoat)
+	turncoatAxon := startTurncoat(t, d, uint32(nu), dave, turncoat)
 	mustTx(t, d, "subnet", "register", netuid, "--max-burn", "100000000", "--axon", turncoatAxon, "--from", "dave")
 
 	// Wait until every miner registered itself and serves.
@@ -443,14 +443,14 @@ func (m *turncoatModel) Answer(req json.RawMessage) (json.RawMessage, error) {
 
 // startTurncoat serves a turncoatModel with the miner package's server (real
 // authentication against the chain) and returns its axon.
-func startTurncoat(t *testing.T, d *e2e.Devnet, netuid uint32, m *turncoatModel) string {
+func startTurncoat(t *testing.T, d *e2e.Devnet, netuid uint32, hotkey string, m *turncoatModel) string {
 	t.Helper()
 	cfg := miner.Config{Chain: subnet.Chain{Netuid: netuid}, MaxConcurrent: 4, RequestTimeout: 5 * time.Second, MinValidatorStake: 1}
 	chain, err := chainclient.New(chainclient.Config{Home: d.Home, Key: "alice", Node: d.RPCURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := miner.NewServer(cfg, m, chain, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := miner.NewServer(cfg, hotkey, m, chain, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for ctx.Err() == nil {

@@ -1,7 +1,11 @@
 package e2e_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hypha-network/hypha/agent/auth"
+	"github.com/hypha-network/hypha/agent/chainclient"
+	"github.com/hypha-network/hypha/agent/leaseapi"
+	"github.com/hypha-network/hypha/agent/tenant"
 	"github.com/hypha-network/hypha/testutil/e2e"
 	"github.com/hypha-network/hypha/testutil/netutil"
 )
@@ -67,6 +75,12 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 	dir := t.TempDir()
 	updated := filepath.Join(dir, "updated.yaml")
 	provMust(t, os.WriteFile(updated, []byte(strings.Replace(string(manifest), "echo hello from hypha", "echo hello again from hypha", 1)), 0o600))
+	// A signed PUT of the current manifest, captured before the update, is
+	// replayed after it (the devnet finding: the replay rolled the lease back).
+	replay := signedManifestPUT(t, d, dep.Provider, dep.Lease, manifest)
+	if code, msg := replay(); code != http.StatusOK {
+		t.Fatalf("the genuine manifest PUT answered %d: %s", code, msg)
+	}
 	d.CLI(t, "lease", "manifest", id, updated, "--from", "alice")
 	if body, _ := netutil.Get(endpoint); strings.TrimSpace(body) != "hello again from hypha" {
 		deadline := time.Now().Add(20 * time.Second)
@@ -77,6 +91,13 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 			time.Sleep(250 * time.Millisecond)
 			body, _ = netutil.Get(endpoint)
 		}
+	}
+	if code, msg := replay(); code != http.StatusUnauthorized || !strings.Contains(msg, "already used") {
+		t.Fatalf("the replayed manifest PUT answered %d: %s", code, msg)
+	}
+	time.Sleep(2 * time.Second)
+	if body := provWaitHTTP(t, endpoint); strings.TrimSpace(body) != "hello again from hypha" {
+		t.Fatalf("after the refused replay %s answered %q: the deployment was rolled back", endpoint, body)
 	}
 	command := regexp.MustCompile(`(?m)^    command: .*$`)
 	for _, tc := range []struct{ name, service, want string }{
@@ -116,4 +137,36 @@ func TestDevnetProviderAcceptsDeployments(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	t.Fatalf("the workload at %s still answers after the lease was closed", endpoint)
+}
+
+// signedManifestPUT signs one manifest PUT for lease id as alice, for the
+// provider (address) serving it, and returns a function that sends that same
+// request (same headers, same nonce) over the pinned TLS connection and
+// returns the status and body.
+func signedManifestPUT(t *testing.T, d *e2e.Devnet, provider string, id uint64, manifest []byte) func() (int, string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := chainclient.New(chainclient.Config{Home: d.Home, Key: "alice", Node: d.RPCURL()})
+	provMust(t, err)
+	p, err := c.Provider(ctx, provider)
+	provMust(t, err)
+	kr, err := auth.OpenKeyring(d.Home, "test")
+	provMust(t, err)
+	signer, err := auth.NewKeyringSigner(kr, "alice")
+	provMust(t, err)
+	lc := tenant.NewClient(p.HostUri, p.TlsFingerprint, provider, signer)
+	url := lc.BaseURL + leaseapi.ManifestPath(id)
+	req, err := http.NewRequest(http.MethodPut, url, bytes.NewReader(manifest))
+	provMust(t, err)
+	provMust(t, auth.SignRequest(signer, req, manifest, provider, time.Now()))
+	return func() (int, string) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(manifest))
+		provMust(t, err)
+		r.Header = req.Header.Clone()
+		resp, err := lc.HTTP.Do(r)
+		provMust(t, err)
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(msg)
+	}
 }

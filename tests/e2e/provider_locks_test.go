@@ -297,7 +297,7 @@ func TestProviderHeartbeatsWhileStartBlocks(t *testing.T) {
 	provMust(t, err)
 	signer, err := auth.NewKeyringSigner(kr, "alice")
 	provMust(t, err)
-	lc := tenant.NewClient(hostURI, a.Fingerprint(), signer)
+	lc := tenant.NewClient(hostURI, a.Fingerprint(), a.Address(), signer)
 	lc.HTTP.Timeout = 2 * time.Minute
 	manifest := []byte(`services:
   web: {command: [sleep, "1000"], profile: p}

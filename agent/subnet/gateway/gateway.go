@@ -102,9 +102,10 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Querier calls a miner's axon.
+// Querier calls a miner's axon; hotkey is the miner's hotkey, the audience
+// the query is signed for (*miner.Caller implements it).
 type Querier interface {
-	Query(ctx context.Context, axon string, request []byte) (json.RawMessage, error)
+	Query(ctx context.Context, axon, hotkey string, request []byte) (json.RawMessage, error)
 }
 
 // MetagraphSource reads a subnet's metagraph.
@@ -223,7 +224,7 @@ func (g *Gateway) Route(ctx context.Context, request []byte) (Answer, error) {
 		for i, n := range batch {
 			chans[i] = make(chan res, 1)
 			go func() {
-				body, err := g.querier.Query(cctx, n.Axon, request)
+				body, err := g.querier.Query(cctx, n.Axon, n.Hotkey, request)
 				if err == nil && !json.Valid(body) {
 					err = errors.New("answer is not valid JSON")
 				}

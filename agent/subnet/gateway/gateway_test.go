@@ -32,7 +32,7 @@ type fakeMiners struct {
 	calls int
 }
 
-func (f *fakeMiners) Query(ctx context.Context, axon string, _ []byte) (json.RawMessage, error) {
+func (f *fakeMiners) Query(ctx context.Context, axon, _ string, _ []byte) (json.RawMessage, error) {
 	f.mu.Lock()
 	f.calls++
 	down := f.down[axon]

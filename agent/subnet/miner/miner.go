@@ -4,9 +4,11 @@
 // Endpoints:
 //
 //	POST /v1/query   the task's request JSON → the task's response JSON
-//	                 (signed, see package auth; 401 unsigned or bad signature,
-//	                 403 signed by a key that is neither a subnet validator
-//	                 nor a configured gateway, 503 when busy, 504 on timeout)
+//	                 (signed for this miner's hotkey, see package auth; 401
+//	                 unsigned, bad signature, signed for another audience or
+//	                 a replay, 403 signed by a key that is neither a subnet
+//	                 validator nor a configured gateway, 503 when busy or the
+//	                 replay cache is full, 504 on timeout)
 //	GET  /metrics    Prometheus text
 //	GET  /healthz    "ok"
 package miner
@@ -124,16 +126,20 @@ type Server struct {
 	metrics *metrics.Registry
 	log     *slog.Logger
 	now     func() time.Time
+	hotkey  string            // the audience queries must be signed for
+	replay  *auth.ReplayCache // nonces seen within MaxSkew
 
 	mu       sync.RWMutex
 	allowed  map[string]string // raw address → role ("validator" or "gateway")
 	gateways map[string]bool
 }
 
-// NewServer returns a server for a validated config.
-func NewServer(cfg Config, model task.Model, chain MetagraphSource, log *slog.Logger) *Server {
+// NewServer returns a server for a validated config. hotkey is the miner's
+// bech32 hotkey address as registered on chain: callers sign queries for it.
+func NewServer(cfg Config, hotkey string, model task.Model, chain MetagraphSource, log *slog.Logger) *Server {
 	s := &Server{
 		cfg: cfg, model: model, shape: task.ModelShape(model), chain: chain, log: log, now: time.Now,
+		hotkey: hotkey, replay: auth.NewReplayCache(MaxSkew, auth.DefaultReplayEntries),
 		sem: make(chan struct{}, cfg.MaxConcurrent), metrics: metrics.New(),
 		allowed: map[string]string{}, gateways: map[string]bool{},
 	}
@@ -215,13 +221,22 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string) {
 }
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request) {
-	addr, body, err := auth.VerifyRequest(r, s.now(), MaxSkew)
+	signed, body, err := auth.VerifyRequest(r, s.now(), MaxSkew, s.hotkey)
 	if err != nil {
 		s.fail(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	if s.role(addr) == "" {
+	if s.role(signed.Addr) == "" {
 		s.fail(w, http.StatusForbidden, "caller is neither a validator of this subnet nor a configured gateway")
+		return
+	}
+	// Nonces are recorded only for allowed callers, so strangers cannot fill the cache.
+	if err := s.replay.Use(signed, s.now()); err != nil {
+		code := http.StatusUnauthorized
+		if errors.Is(err, auth.ErrReplayCacheFull) {
+			code = http.StatusServiceUnavailable
+		}
+		s.fail(w, code, err.Error())
 		return
 	}
 	// The query must fit the model before it takes a slot or runs it.
@@ -317,7 +332,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := NewServer(cfg, model, client, log)
+	srv := NewServer(cfg, signer.Bech32(), model, client, log)
 	if err := srv.Refresh(ctx); err != nil {
 		return err
 	}
@@ -338,22 +353,23 @@ type Caller struct {
 	HTTP   *http.Client
 }
 
-// MaxSkew is how far a query's timestamp may be from the miner's clock. It is
-// short because a captured query can be replayed within it (costing the miner
-// an answer); validators and gateways are always-on hosts with synced clocks.
+// MaxSkew is how far a query's timestamp may be from the miner's clock; it is
+// also how long the miner remembers a query's nonce to refuse its replay.
+// Validators and gateways are always-on hosts with synced clocks.
 const MaxSkew = 30 * time.Second
 
 // ErrStatus wraps non-200 answers.
 var ErrStatus = errors.New("miner: query refused")
 
-// Query POSTs request to axon's /v1/query, signed, and returns the answer body.
-func (c *Caller) Query(ctx context.Context, axon string, request []byte) (json.RawMessage, error) {
+// Query POSTs request to axon's /v1/query, signed for the miner whose hotkey
+// (bech32, as in the metagraph) is audience, and returns the answer body.
+func (c *Caller) Query(ctx context.Context, axon, audience string, request []byte) (json.RawMessage, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, axon+"/v1/query", bytes.NewReader(request))
 	if err != nil {
 		return nil, fmt.Errorf("miner: bad axon %q: %w", axon, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if err := auth.SignRequest(c.Signer, req, request, time.Now()); err != nil {
+	if err := auth.SignRequest(c.Signer, req, request, audience, time.Now()); err != nil {
 		return nil, err
 	}
 	hc := c.HTTP

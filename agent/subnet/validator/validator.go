@@ -115,15 +115,16 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Querier calls a miner's axon.
+// Querier calls a miner's axon; hotkey is the miner's hotkey, the audience
+// the query is signed for.
 type Querier interface {
-	Query(ctx context.Context, axon string, request []byte) ([]byte, error)
+	Query(ctx context.Context, axon, hotkey string, request []byte) ([]byte, error)
 }
 
 type callerQuerier struct{ c *miner.Caller }
 
-func (q callerQuerier) Query(ctx context.Context, axon string, request []byte) ([]byte, error) {
-	return q.c.Query(ctx, axon, request)
+func (q callerQuerier) Query(ctx context.Context, axon, hotkey string, request []byte) ([]byte, error) {
+	return q.c.Query(ctx, axon, hotkey, request)
 }
 
 // Scorer keeps per-uid moving averages of miner scores.
@@ -229,7 +230,7 @@ func (s *Scorer) call(ctx context.Context, ch task.Challenge, n subnettypes.Neur
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
-	ans, err := s.querier.Query(ctx, n.Axon, ch.Request())
+	ans, err := s.querier.Query(ctx, n.Axon, n.Hotkey, ch.Request())
 	r := Result{UID: n.Uid, Latency: time.Since(start)}
 	if err != nil {
 		r.Err = err

@@ -39,7 +39,7 @@ func (fixedChallenger) Challenge(*rand.Rand, int) (task.Challenge, error) {
 // axonQuerier answers by axon: "good", "half", "garbage", "error" or "hang".
 type axonQuerier struct{}
 
-func (axonQuerier) Query(ctx context.Context, axon string, _ []byte) ([]byte, error) {
+func (axonQuerier) Query(ctx context.Context, axon, _ string, _ []byte) ([]byte, error) {
 	switch axon {
 	case "http://good":
 		return []byte(`"good"`), nil
@@ -126,7 +126,7 @@ func TestLatencyPenalty(t *testing.T) {
 
 type slowQuerier struct{ d time.Duration }
 
-func (q slowQuerier) Query(context.Context, string, []byte) ([]byte, error) {
+func (q slowQuerier) Query(context.Context, string, string, []byte) ([]byte, error) {
 	time.Sleep(q.d)
 	return []byte(`"good"`), nil
 }
