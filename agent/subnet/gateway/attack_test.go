@@ -71,7 +71,7 @@ func newTestbed(t *testing.T, gwShape task.Shape) *testbed {
 	}
 	mcfg := miner.Config{MaxConcurrent: 2, RequestTimeout: 5 * time.Second, MinValidatorStake: 1,
 		Gateways: []string{gwAddr}, Limits: attackLimits}
-	ms := miner.NewServer(mcfg, tb.model, &fakeChain{}, log)
+	ms := miner.NewServer(mcfg, "miner", tb.model, &fakeChain{}, log)
 	if err := ms.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func post(t *testing.T, url string, body []byte, signer auth.Signer) int {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if signer != nil {
-		if err := auth.SignRequest(signer, req, body, time.Now()); err != nil {
+		if err := auth.SignRequest(signer, req, body, "miner", time.Now()); err != nil { // the testbed miner's hotkey
 			t.Error(err)
 			return 0
 		}
