@@ -325,3 +325,32 @@ func (f *fixture) copyBalancesFrom(src *fixture) {
 		f.t.Fatalf("balances differ after copy:\n%s\n%s", f.snapshot(), src.snapshot())
 	}
 }
+
+// imported starts a second real app with f's balances and community pool,
+// imports g (exported from f) into it at f's height, and checks that its
+// invariants hold and its market state equals f's.
+func (f *fixture) imported(g *types.GenesisState) *fixture {
+	f.t.Helper()
+	f2 := newFixture(f.t)
+	f2.copyBalancesFrom(f)
+	f2.ctx = f2.ctx.WithBlockHeight(f.height())
+	noErr(f.t, f2.k.InitGenesis(f2.ctx, *g))
+	f2.checkInvariants()
+	if f.state() != f2.state() {
+		f.t.Fatal("state differs after genesis round trip")
+	}
+	return f2
+}
+
+// stepBoth ends n blocks on f and f2 and checks that their market states
+// stay equal.
+func (f *fixture) stepBoth(f2 *fixture, n int) {
+	f.t.Helper()
+	for i := 0; i < n; i++ {
+		f.endBlock()
+		f2.endBlock()
+	}
+	if f.state() != f2.state() {
+		f.t.Fatal("state diverged after import")
+	}
+}

@@ -416,22 +416,9 @@ func TestGenesisRoundTrip(t *testing.T) {
 
 	// A second real app gets the same balances and community pool, then
 	// imports the market genesis.
-	f2 := newFixture(t)
-	f2.copyBalancesFrom(f)
-	f2.ctx = f2.ctx.WithBlockHeight(f.height())
-	noErr(t, f2.k.InitGenesis(f2.ctx, *g))
-	f2.checkInvariants()
-	if f.state() != f2.state() {
-		t.Fatal("state differs after genesis round trip")
-	}
+	f2 := f.imported(g)
 	// Both chains continue identically (queues were rebuilt).
-	for i := 0; i < 30; i++ {
-		f.endBlock()
-		f2.endBlock()
-	}
-	if f.state() != f2.state() {
-		t.Fatal("state diverged after import")
-	}
+	f.stepBoth(f2, 30)
 	if f2.order(id2).State != types.OrderActive {
 		t.Fatal("imported auction did not close")
 	}

@@ -175,24 +175,11 @@ func TestFailingDueItemIsParkedNotHalting(t *testing.T) {
 	if len(g.Parked) != 1 || g.Parked[0].Id != strconv.FormatUint(o2, 10) {
 		t.Fatalf("exported parked items %v", g.Parked)
 	}
-	f2 := newFixture(t)
-	f2.copyBalancesFrom(f)
-	f2.ctx = f2.ctx.WithBlockHeight(f.height())
-	noErr(t, f2.k.InitGenesis(f2.ctx, *g))
-	f2.checkInvariants()
-	if f.state() != f2.state() {
-		t.Fatal("state differs after genesis round trip")
-	}
+	f2 := f.imported(g)
 	if has := must[bool](t)(f2.k.RunDryQueue.Has(f2.ctx, collections.Join(runDry, o2))); has {
 		t.Fatal("genesis import queued the parked item again")
 	}
-	for i := 0; i < 3; i++ {
-		f.endBlock()
-		f2.endBlock()
-	}
-	if f.state() != f2.state() {
-		t.Fatal("state diverged after import")
-	}
+	f.stepBoth(f2, 3)
 }
 
 // TestParkedGenesisValidation rejects malformed parked items.
