@@ -1,14 +1,12 @@
 package devnet_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hypha-network/hypha/devnet"
 )
@@ -108,37 +106,5 @@ func writeGenesis(t *testing.T, home, chainID string) {
 	bz := []byte(`{"chain_id":"` + chainID + `","app_state":{}}`)
 	if err := os.WriteFile(filepath.Join(home, "config", "genesis.json"), bz, 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestWaitReady(t *testing.T) {
-	calls := 0
-	h, err := devnet.WaitReady(context.Background(), 5*time.Second, time.Millisecond, func(context.Context) (int64, error) {
-		calls++
-		switch {
-		case calls < 3:
-			return 7, errors.New("invalid height: context did not contain latest block height")
-		case calls < 5:
-			return 0, nil
-		}
-		return 7, nil
-	})
-	if err != nil || h != 7 || calls != 5 {
-		t.Fatalf("WaitReady = %d, %v after %d calls; want 7, nil after 5", h, err, calls)
-	}
-
-	_, err = devnet.WaitReady(context.Background(), 20*time.Millisecond, time.Millisecond, func(context.Context) (int64, error) {
-		return 3, errors.New("account query: connection refused")
-	})
-	if !errors.Is(err, devnet.ErrNotReady) || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("WaitReady timeout = %v, want ErrNotReady with the last failure", err)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := devnet.WaitReady(ctx, time.Second, time.Millisecond, func(context.Context) (int64, error) {
-		return 0, errors.New("no")
-	}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("WaitReady(cancelled) = %v, want context.Canceled", err)
 	}
 }

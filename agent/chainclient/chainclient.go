@@ -123,9 +123,6 @@ func (c *Client) Address() string { return c.acct.addr.String() }
 // AccAddress is the address of the client's key.
 func (c *Client) AccAddress() sdk.AccAddress { return c.acct.addr }
 
-// Node is the CometBFT RPC client, for subscriptions and transaction lookups.
-func (c *Client) Node() *rpchttp.HTTP { return c.rpc }
-
 // Height returns the latest committed block height.
 func (c *Client) Height(ctx context.Context) (int64, error) {
 	st, err := c.rpc.Status(ctx)

@@ -25,9 +25,9 @@ import (
 	svrcmd "github.com/cosmos/cosmos-sdk/server/cmd"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
+	"github.com/hypha-network/hypha/agent/chainclient"
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/devnet"
 	"github.com/hypha-network/hypha/devnet/demo"
@@ -282,9 +282,17 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 	if err != nil {
 		return fmt.Errorf("open devnet keyring: %w", err)
 	}
-	// The agents and the demo start only once the node answers queries (see
-	// devnet.WaitReady for why a block height alone is not enough).
-	height, err := devnet.WaitReady(ctx, 60*time.Second, 200*time.Millisecond, readyCheck(clientCtx, kr))
+	// The agents and the demo start only once the node answers queries: just
+	// after a restart it reports its old height while queries still fail.
+	chain, err := chainclient.New(chainclient.Config{Home: r.home, Key: "validator", KeyringBackend: keyring.BackendTest,
+		Node: "http://" + net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC))})
+	if err != nil {
+		return err
+	}
+	height := int64(0)
+	if err = chain.WaitReady(ctx); err == nil {
+		height, err = chain.Height(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -348,31 +356,6 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 				fmt.Fprintf(out, "height %d\n", st.SyncInfo.LatestBlockHeight)
 			}
 		}
-	}
-}
-
-// readyCheck returns a devnet.ReadyCheck that reads the latest height from
-// CometBFT and then queries the validator's account through the application, the
-// same kind of query the agents make first.
-func readyCheck(clientCtx client.Context, kr keyring.Keyring) devnet.ReadyCheck {
-	auth := authtypes.NewQueryClient(clientCtx)
-	return func(ctx context.Context) (int64, error) {
-		st, err := clientCtx.Client.Status(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("node status: %w", err)
-		}
-		rec, err := kr.Key("validator")
-		if err != nil {
-			return 0, fmt.Errorf("devnet key validator: %w", err)
-		}
-		addr, err := rec.GetAddress()
-		if err != nil {
-			return 0, fmt.Errorf("devnet key validator: %w", err)
-		}
-		if _, err := auth.Account(ctx, &authtypes.QueryAccountRequest{Address: addr.String()}); err != nil {
-			return 0, fmt.Errorf("account query: %w", err)
-		}
-		return st.SyncInfo.LatestBlockHeight, nil
 	}
 }
 
