@@ -1,8 +1,6 @@
 package graph
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -86,8 +84,8 @@ func (e *Exec) Value(id int) []float32 { return e.args[id].out }
 // SetTrace turns per-node output hashing on or off.
 func (e *Exec) SetTrace(on bool) { e.trace = on }
 
-// Trace returns the SHA-256 of every node's output from the last run with
-// tracing on, in node order (see HashValues for the encoding).
+// Trace returns the tensor root (HashValues) of every node's output from the
+// last run with tracing on, in node order.
 func (e *Exec) Trace() []merkle.Hash { return append([]merkle.Hash(nil), e.hashes...) }
 
 // Run computes every node of the graph in order.
@@ -110,25 +108,6 @@ func (e *Exec) RunRange(lo, hi int) error {
 		}
 	}
 	return nil
-}
-
-// HashValues is SHA-256 over the little-endian IEEE-754 bytes of v: the hash
-// of one tensor in the op trace. Every NaN is hashed as tensor.CanonicalNaN,
-// since CPUs disagree on the bits of a NaN they generate.
-func HashValues(v []float32) merkle.Hash {
-	h := sha256.New()
-	var buf [4096]byte
-	for len(v) > 0 {
-		k := min(len(v), len(buf)/4)
-		for i := 0; i < k; i++ {
-			binary.LittleEndian.PutUint32(buf[4*i:], tensor.Float32Bits(v[i]))
-		}
-		h.Write(buf[:4*k])
-		v = v[k:]
-	}
-	var out merkle.Hash
-	h.Sum(out[:0])
-	return out
 }
 
 // InitParams fills every parameter from the counter RNG keyed by

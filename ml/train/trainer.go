@@ -89,6 +89,15 @@ func (t *Trainer) Loss() float32 { return t.loss }
 // Step runs one training step: next batch, forward, backward, gradient
 // clipping, optimizer update.
 func (t *Trainer) Step() error {
+	if err := t.runGraph(); err != nil {
+		return err
+	}
+	t.update()
+	return nil
+}
+
+// runGraph is the first half of a step: next batch, forward and backward.
+func (t *Trainer) runGraph() error {
 	t.lr = t.Spec.Schedule.At(t.step)
 	t.batcher.Next(t.exec.Value(t.Model.X), t.exec.Value(t.Model.Y))
 	t.exec.Ctx = graph.Ctx{Seed: t.Seed, Step: t.step, Training: true}
@@ -96,10 +105,15 @@ func (t *Trainer) Step() error {
 		return fmt.Errorf("train: step %d: %w", t.step, err)
 	}
 	t.loss = t.exec.Value(t.Model.Loss)[0]
+	return nil
+}
+
+// update is the second half: gradient clipping (which leaves the squared
+// norms of the gradients in t.sq) and the optimizer.
+func (t *Trainer) update() {
 	optim.ClipGlobalNorm(t.grads, t.Spec.Train.ClipNorm, t.sq)
 	t.opt.Step(t.lr, t.params, t.grads)
 	t.step++
-	return nil
 }
 
 // StepTo runs steps until StepCount reaches n (none when it already has):
@@ -111,40 +125,6 @@ func (t *Trainer) StepTo(n uint64) error {
 		}
 	}
 	return nil
-}
-
-// Trace is the op trace of one step: the SHA-256 of every node's output in
-// graph order, split into forward and backward phases, then the hash of each
-// parameter, first moment and second moment after the optimizer update (in
-// parameter order, interleaved p, m[, v]). Root is the Merkle root over all
-// of them in that order; it is what a dispute bisects.
-type Trace struct {
-	Step      uint64
-	Forward   []merkle.Hash
-	Backward  []merkle.Hash
-	Optimizer []merkle.Hash
-	Root      merkle.Hash
-}
-
-// TraceStep runs one step like Step and returns its op trace.
-func (t *Trainer) TraceStep() (*Trace, error) {
-	t.exec.SetTrace(true)
-	defer t.exec.SetTrace(false)
-	step := t.step
-	if err := t.Step(); err != nil {
-		return nil, err
-	}
-	all := t.exec.Trace()
-	bs := t.Model.G.BackwardStart
-	tr := &Trace{Step: step, Forward: all[:bs], Backward: all[bs:]}
-	for i, p := range t.params {
-		tr.Optimizer = append(tr.Optimizer, graph.HashValues(p), graph.HashValues(t.opt.State.M[i]))
-		if t.opt.State.V != nil {
-			tr.Optimizer = append(tr.Optimizer, graph.HashValues(t.opt.State.V[i]))
-		}
-	}
-	tr.Root = merkle.RootOfHashes(append(all, tr.Optimizer...))
-	return tr, nil
 }
 
 // Checkpoint names. Parameters and optimizer moments are keyed by the
