@@ -32,17 +32,13 @@ func StateLeaves(c *ckpt.Checkpoint) [][]byte {
 // tensor u32 rank, u32 dims and the 32-byte tensor root; for an integer its
 // u64; for bytes u32 length and the bytes (all little-endian).
 func StateLeaf(e ckpt.Entry) []byte {
+	if e.Kind == ckpt.Tensor {
+		return TensorStateLeaf(e.Name, e.Shape, graph.HashValues(e.F32))
+	}
 	b := binary.LittleEndian.AppendUint32(nil, uint32(len(e.Name)))
 	b = append(b, e.Name...)
 	b = append(b, byte(e.Kind))
 	switch e.Kind {
-	case ckpt.Tensor:
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(e.Shape)))
-		for _, d := range e.Shape {
-			b = binary.LittleEndian.AppendUint32(b, uint32(d))
-		}
-		r := graph.HashValues(e.F32)
-		b = append(b, r[:]...)
 	case ckpt.Uint:
 		b = binary.LittleEndian.AppendUint64(b, e.U64)
 	case ckpt.Bytes:
@@ -50,6 +46,27 @@ func StateLeaf(e ckpt.Entry) []byte {
 		b = append(b, e.Raw...)
 	}
 	return b
+}
+
+// TensorStateLeaf is the state leaf of a tensor entry with the given root:
+// what a referee rebuilds from an agreed trace entry.
+func TensorStateLeaf(name string, shape []int, root merkle.Hash) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(name)))
+	b = append(b, name...)
+	b = append(b, byte(ckpt.Tensor))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(shape)))
+	for _, d := range shape {
+		b = binary.LittleEndian.AppendUint32(b, uint32(d))
+	}
+	return append(b, root[:]...)
+}
+
+// UintStateLeaf is the state leaf of an integer entry.
+func UintStateLeaf(name string, v uint64) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(name)))
+	b = append(b, name...)
+	b = append(b, byte(ckpt.Uint))
+	return binary.LittleEndian.AppendUint64(b, v)
 }
 
 // StateEntry is a decoded state leaf: a tensor's name, shape and root, an
