@@ -40,9 +40,9 @@ const (
 // Dataset is what the referee knows of the job's training set: its size,
 // example shapes and root D (never the data itself).
 type Dataset struct {
-	N              int
-	XSize, YSize   int
-	Root           merkle.Hash
+	N            int
+	XSize, YSize int
+	Root         merkle.Hash
 }
 
 // Referee judges the final value of disputes over one job.
