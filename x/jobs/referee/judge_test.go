@@ -14,16 +14,8 @@ import (
 
 // finalFor is the Final a game over step t of p would end on at entry j
 // (element e) or end-state leaf l, with p as both sides.
-func finalFor(t *testing.T, p *Prover, r *Referee, step uint64, lv dispute.Level, idx, e int) *dispute.Final {
-	es, err := p.TraceEntries(step)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaves := make([][]byte, len(es))
-	for i := range es {
-		leaves[i] = es[i][:]
-	}
-	root := merkle.Root(leaves)
+func finalFor(t testing.TB, p *Prover, r *Referee, step uint64, lv dispute.Level, idx, e int) *dispute.Final {
+	root := p.traceRoot(step)
 	return &dispute.Final{Step: step, Start: train.StateRoot(p.Steps()[step].Start), Level: lv, Index: idx, Element: e,
 		TraceRoot: [2]merkle.Hash{root, root}, TraceLen: r.TraceLen(), StateLen: r.StateLen()}
 }

@@ -251,3 +251,13 @@ func (c *recorder) example(idx int) ([]byte, error) {
 }
 
 var _ dispute.Party = (*Prover)(nil)
+
+// traceRoot is the trace root of step t as the party commits it.
+func (p *Prover) traceRoot(t uint64) merkle.Hash {
+	es, _ := p.TraceEntries(t)
+	leaves := make([][]byte, len(es))
+	for i := range es {
+		leaves[i] = es[i][:]
+	}
+	return merkle.Root(leaves)
+}
