@@ -242,14 +242,44 @@ func TestParamLoadLieLoses(t *testing.T) {
 	}
 }
 
-// TestHonestAuditorAgrees: re-executing a segment gives the solver's states
-// exactly, so no game opens.
+// TestHonestAuditorAgrees: over 100 segments of an iris-mlp run, an
+// auditor that restores the solver's start checkpoint and re-executes the
+// segment reaches the solver's state roots at every step, so no game can
+// open.
 func TestHonestAuditorAgrees(t *testing.T) {
-	r, a, b := segment(t, "iris-mlp", 7, 5, nil)
-	if a.States()[4] != b.States()[4] {
-		t.Fatal("honest re-execution differs")
+	spec := loadSpec(t, "iris-mlp")
+	solver, err := train.New(spec, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := dispute.Open(dispute.DefaultParams(), r, 5, a.StartRoot(), a.States()[4], b.States()[4], 1); err == nil {
-		t.Fatal("a game opened between agreeing sides")
+	auditor, err := train.New(spec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := FromTrainer(solver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const segments, k = 100, 3
+	for seg := 0; seg < segments; seg++ {
+		if err := auditor.Restore(solver.Checkpoint()); err != nil {
+			t.Fatal(err)
+		}
+		a, err := Record(r, solver, k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Record(r, auditor, k, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range a.States() {
+			if b.States()[i] != s {
+				t.Fatalf("segment %d step %d: honest re-execution differs", seg, i)
+			}
+		}
+		if _, err := dispute.Open(dispute.DefaultParams(), r, k, a.StartRoot(), a.States()[k-1], b.States()[k-1], 1); err == nil {
+			t.Fatalf("segment %d: a game opened between agreeing sides", seg)
+		}
 	}
 }
