@@ -102,3 +102,29 @@ func opName(r *Referee, j int) string {
 	}
 	return string(r.Model.G.Nodes[j].Op)
 }
+
+// TestCheckLimits: every example job's disputes fit the move limits, and
+// the bound covers the evidence actually produced.
+func TestCheckLimits(t *testing.T) {
+	for _, spec := range []string{"iris-mlp", "digits-mlp", "digits-cnn", "charlm"} {
+		r := refereeFor(t, spec)
+		if err := r.CheckLimits(); err != nil {
+			t.Errorf("%s: %v", spec, err)
+		}
+		t.Logf("%s: evidence bound %d bytes", spec, r.EvidenceBound())
+	}
+	r, p, _ := segment(t, "digits-mlp", 0, 1, nil)
+	for j := 0; j < r.TraceLen(); j++ {
+		n := r.EntryValues(j)
+		if n == 0 {
+			continue
+		}
+		ev, err := p.Evidence(finalFor(t, p, r, 0, dispute.LevelElements, j, n-1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ev) > r.EvidenceBound() {
+			t.Fatalf("entry %d: %d bytes of evidence over the bound %d", j, len(ev), r.EvidenceBound())
+		}
+	}
+}
