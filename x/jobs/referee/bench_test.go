@@ -29,7 +29,7 @@ func largestMatMul(r *Referee) (id, work int) {
 // against the trace root) and recompute one element of the largest matmul
 // with graph.ComputeElement. Metrics: evidence bytes and contraction length.
 func BenchmarkRefereeLargestMatMul(b *testing.B) {
-	r, p, _ := segment(b, "digits-mlp", 2, 1, nil)
+	r, p := recordOne(b, "digits-mlp", 2, 1)
 	j, _ := largestMatMul(r)
 	g := r.Model.G
 	f := &dispute.Final{Step: 0, Level: dispute.LevelElements, Index: j, Element: g.Size(j) / 2,
@@ -54,7 +54,7 @@ func BenchmarkRefereeLargestMatMul(b *testing.B) {
 
 // BenchmarkComputeElementLargestMatMul is the recompute alone (no proofs).
 func BenchmarkComputeElementLargestMatMul(b *testing.B) {
-	r, p, _ := segment(b, "digits-mlp", 2, 1, nil)
+	r, p := recordOne(b, "digits-mlp", 2, 1)
 	j, _ := largestMatMul(r)
 	g := r.Model.G
 	vals := p.Steps()[0].Values

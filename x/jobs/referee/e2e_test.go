@@ -47,6 +47,27 @@ func segment(t testing.TB, spec string, before, k int, tamper Tamper) (*Referee,
 	return r, honest, liar
 }
 
+// recordOne trains `before` steps of spec and records k more honestly.
+func recordOne(t testing.TB, spec string, before, k int) (*Referee, *Prover) {
+	t.Helper()
+	tr, err := train.New(loadSpec(t, spec), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.StepTo(uint64(before)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := FromTrainer(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Record(r, tr, k, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, p
+}
+
 // stats of one played game.
 type stats struct {
 	g      *dispute.Game

@@ -20,7 +20,7 @@ var fuzzOnce struct {
 // anything else.
 func FuzzJudge(f *testing.F) {
 	fuzzOnce.Do(func() {
-		r, p, _ := segment(f, "iris-mlp", 1, 1, nil)
+		r, p := recordOne(f, "iris-mlp", 1, 1)
 		fuzzOnce.r, fuzzOnce.p = r, p
 		g := r.Model.G
 		fuzzOnce.finals = []*dispute.Final{

@@ -26,9 +26,23 @@ type Prover struct {
 	ds    *data.Dataset
 	steps []Step
 	// caches
-	states  []merkle.Hash
-	entries [][]merkle.Hash
-	dsLeaf  []merkle.Hash
+	states      []merkle.Hash
+	entries     [][]merkle.Hash
+	startLeaves [][][]byte
+	dsLeaves    [][]byte
+	dsLeaf      []merkle.Hash
+}
+
+// startLeavesOf caches the state leaves before step t (hashing every tensor
+// of a state is the prover's main cost).
+func (p *Prover) startLeavesOf(t uint64) [][]byte {
+	if p.startLeaves == nil {
+		p.startLeaves = make([][][]byte, len(p.steps))
+	}
+	if p.startLeaves[t] == nil {
+		p.startLeaves[t] = train.StateLeaves(p.steps[t].Start)
+	}
+	return p.startLeaves[t]
 }
 
 // Tamper changes a recorded step (its entry values and end checkpoint)
@@ -185,7 +199,7 @@ func (c *recorder) start(name string, elems []int) (train.StateEntry, values, er
 	if err != nil {
 		return train.StateEntry{}, nil, err
 	}
-	leaves := train.StateLeaves(c.s.Start)
+	leaves := c.p.startLeavesOf(c.t)
 	hs := make([]merkle.Hash, len(leaves))
 	for i := range leaves {
 		hs[i] = merkle.LeafHash(leaves[i])
@@ -236,12 +250,13 @@ func (c *recorder) entry(j int, elems []int) (merkle.Hash, values, error) {
 }
 
 func (c *recorder) example(idx int) ([]byte, error) {
-	leaves := c.p.ds.Leaves()
 	if c.p.dsLeaf == nil {
-		for _, l := range leaves {
+		c.p.dsLeaves = c.p.ds.Leaves()
+		for _, l := range c.p.dsLeaves {
 			c.p.dsLeaf = append(c.p.dsLeaf, merkle.LeafHash(l))
 		}
 	}
+	leaves := c.p.dsLeaves
 	path, err := merkle.Proof(c.p.dsLeaf, idx)
 	if err != nil {
 		return nil, err
