@@ -25,10 +25,13 @@ const (
 	copycat
 	// slow: consistent, but moves in the last block its clock allows.
 	slow
+	// fakeClaim: computes honestly but claims another end state, and
+	// bisects consistently with that claim (it lies only in its tree).
+	fakeClaim
 	strategies
 )
 
-var strategyNames = [...]string{"consistent", "tamper", "refuse", "badProof", "copycat", "slow"}
+var strategyNames = [...]string{"consistent", "tamper", "refuse", "badProof", "copycat", "slow", "fakeClaim"}
 
 // scenario is one random game: a segment of the toy computation where the
 // liar's record has a fault.
@@ -80,6 +83,11 @@ func play(t testing.TB, sc scenario, rnd *rand.Rand) result {
 	liar := runToy(sc.start, sc.k, sc.f)
 	if sc.strat == badProof {
 		liar.bad = true
+	}
+	if sc.strat == fakeClaim {
+		liar = runToy(sc.start, sc.k, fault{Entry: -1})
+		fake := Hash{byte(sc.f.Mask), byte(sc.f.Elem), 1}
+		liar.fakeLast = &fake
 	}
 	parties := [2]*toyParty{}
 	parties[sc.liar], parties[sc.liar.Other()] = liar, honest
@@ -238,7 +246,7 @@ func tampered(g *Game, s Side, p Party, opp *Move, rnd *rand.Rand) *Move {
 }
 
 // TestHonestAlwaysWins is the property test of issue 13: over random faults
-// (step, entry, element, end-state leaf; liar solver or challenger; six
+// (step, entry, element, end-state leaf; liar solver or challenger; seven
 // lying strategies) the honest side always wins, within the round bound.
 func TestHonestAlwaysWins(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(13, 2026))

@@ -139,6 +139,9 @@ type toyParty struct {
 	traces [][][]uint32
 	// bad makes Evidence return garbage (a party that cannot prove).
 	bad bool
+	// fakeLast, when set, replaces the last state root: a party that
+	// computed honestly but claims another result.
+	fakeLast *Hash
 }
 
 func runToy(start *toyState, k int, f fault) *toyParty {
@@ -158,6 +161,9 @@ func (p *toyParty) States() []Hash {
 	out := make([]Hash, len(p.ends))
 	for i, s := range p.ends {
 		out[i] = s.root()
+	}
+	if p.fakeLast != nil {
+		out[len(out)-1] = *p.fakeLast
 	}
 	return out
 }
