@@ -198,4 +198,3 @@ func DecodePublic(b []byte) ([]fr.Element, error) {
 	}
 	return out, nil
 }
-
