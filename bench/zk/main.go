@@ -31,6 +31,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/consensys/gnark/logger"
+
 	"github.com/hypha-network/hypha/ml/quant"
 	"github.com/hypha-network/hypha/zk/circuit"
 	"github.com/hypha-network/hypha/zk/groth"
@@ -61,6 +63,7 @@ func main() {
 	modeFlag := flag.String("mode", "public", "internal: the mode of a -child run")
 	flag.Parse()
 
+	logger.Disable()
 	m, err := quant.Random(784, 784, 32, 10)
 	if err != nil {
 		fail(err)

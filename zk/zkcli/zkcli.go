@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	cs "github.com/consensys/gnark/constraint/bn254"
+	"github.com/consensys/gnark/logger"
 
 	"github.com/hypha-network/hypha/ml/quant"
 	"github.com/hypha-network/hypha/zk/circuit"
@@ -120,6 +121,7 @@ func loadArgs(cmd *cobra.Command, progress io.Writer) (*ceremonyArgs, error) {
 	if err := m.UnmarshalBinary(b); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	logger.Disable() // gnark's own compile log would bury the outcome lines
 	fmt.Fprintf(progress, "compiling the %s circuit...\n", mode)
 	_, ccs, err := groth.Compile(&m, mode)
 	if err != nil {
