@@ -240,7 +240,10 @@ func contributeCmd() *cobra.Command {
 					}
 					fmt.Fprintf(out, "phase 1 closed with beacon %q after %d contributions\n", beacon, len(t.Phase1))
 				}
-				fmt.Fprintln(errw, "phase 2: verifying phase 1 and contributing...")
+				if len(t.Phase2) == 0 {
+					fmt.Fprintln(errw, "phase 2: verifying phase 1 and initializing the circuit's phase 2...")
+				}
+				fmt.Fprintln(errw, "phase 2: contributing...")
 				c, err = t.ContributePhase2(a.ccs, name)
 			default:
 				return fmt.Errorf("--phase is 1 or 2, not %d", phase)
