@@ -2,7 +2,7 @@
 // pseudo-random weights and inputs from quant.Random: there is no MNIST
 // here, and cost does not depend on the weights' values).
 //
-//	go run ./bench/zk [-reps 5] [-private] [-dir /tmp/hypha-zk-bench]
+//	go run ./bench/zk [-reps 5] [-private] [-dir /tmp/hypha-zk-bench] [-reuse]
 //
 // For each mode it prints the constraint count, the ceremony time (two
 // phase-1 and two phase-2 contributions with zk/setup, then verification
@@ -59,6 +59,7 @@ func main() {
 	reps := flag.Int("reps", 5, "timed repetitions of prove and verify")
 	private := flag.Bool("private", false, "also measure the private-model mode (its ceremony takes minutes)")
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "hypha-zk-bench"), "key cache directory")
+	reuse := flag.Bool("reuse", false, "skip the ceremony when -dir already holds keys from an earlier run")
 	child := flag.String("child", "", "internal: run one measurement (setup|prove|verify) in this process")
 	modeFlag := flag.String("mode", "public", "internal: the mode of a -child run")
 	flag.Parse()
@@ -89,13 +90,20 @@ func main() {
 	fmt.Printf("zk inference, 784-32-10 int8 MLP, Groth16/BN254, gnark v0.16.3; EZKL reference %.2f s / %.0f MB\n", ezklProveS, ezklMemMB)
 	for _, mode := range modes {
 		fmt.Printf("\n== %s model, public input ==\n", mode)
-		s, rssS, err := spawn("setup", mode, *dir, *reps)
-		if err != nil {
-			fail(err)
+		md, _ := circuit.ParseMode(mode)
+		if _, man, err := (groth.Cache{Dir: *dir}).Load(m.Hash(), md); *reuse && err == nil {
+			fmt.Printf("constraints      %d\n", man.Constraints)
+			fmt.Printf("ceremony         skipped (-reuse): keys from %s\n", *dir)
+			fmt.Printf("key id           %s\n", man.KeyID)
+		} else {
+			s, rssS, err := spawn("setup", mode, *dir, *reps)
+			if err != nil {
+				fail(err)
+			}
+			fmt.Printf("constraints      %d\n", s.Constraints)
+			fmt.Printf("ceremony         %.2f s wall, %.2f s CPU (compile + 2 phase-1 + 2 phase-2 contributions + verify), peak RSS %.0f MB\n", s.Seconds[0], s.CPUSeconds[0], rssS)
+			fmt.Printf("key id           %s, proving key %d bytes\n", s.KeyID, s.PKBytes)
 		}
-		fmt.Printf("constraints      %d\n", s.Constraints)
-		fmt.Printf("ceremony         %.2f s wall, %.2f s CPU (compile + 2 phase-1 + 2 phase-2 contributions + verify), peak RSS %.0f MB\n", s.Seconds[0], s.CPUSeconds[0], rssS)
-		fmt.Printf("key id           %s, proving key %d bytes\n", s.KeyID, s.PKBytes)
 		p, rssP, err := spawn("prove", mode, *dir, *reps)
 		if err != nil {
 			fail(err)
