@@ -12,6 +12,10 @@
 //	hidden:  Y[j] = clamp(max(A[j], 0) >> (WShift + in shift - OutShift), 0, 127)
 //	output:  the int32 A of the last layer are the logits (scale 2^-(WShift+in shift))
 //
+// Every accumulator must fit in int32: Infer computes it exactly and fails
+// with ErrOverflow otherwise (the zk circuit proves the same bound), and
+// hidden-layer shifts are in [0, MaxShift].
+//
 // Shifts are powers of two chosen per tensor: the largest s with
 // max|v| * 2^s <= 127, weights from their values and activations from a
 // calibration set run through the float model.
@@ -28,6 +32,20 @@ import (
 
 // ErrModel reports a model that cannot be quantized or a malformed one.
 var ErrModel = errors.New("quant: invalid model")
+
+// ErrOverflow reports an accumulator outside int32: the model and input
+// leave the defined integer range, so there is no defined output.
+var ErrOverflow = errors.New("quant: accumulator overflows int32")
+
+// MaxShift bounds a hidden layer's rescaling shift WShift + in - OutShift.
+const MaxShift = 30
+
+// MaxLayers and MaxWidth bound a model's size so a hostile encoding cannot
+// make a decoder allocate without limit.
+const (
+	MaxLayers = 16
+	MaxWidth  = 1 << 14
+)
 
 // Layer is one quantized dense layer.
 type Layer struct {
@@ -144,31 +162,84 @@ func (m *Model) QuantizeInput(x []float32) []int8 {
 	return out
 }
 
+// Shift is hidden layer li's rescaling shift: WShift + input shift - OutShift.
+func (m *Model) Shift(li int) int {
+	in := m.InShift
+	if li > 0 {
+		in = m.Layers[li-1].OutShift
+	}
+	return m.Layers[li].WShift + in - m.Layers[li].OutShift
+}
+
+// Validate checks that the layers chain, the tensors have their sizes and
+// every hidden shift is in [0, MaxShift]; Infer and the zk circuits accept
+// only valid models.
+func (m *Model) Validate() error {
+	if len(m.Layers) == 0 || len(m.Layers) > MaxLayers {
+		return fmt.Errorf("%w: %d layers, want 1..%d", ErrModel, len(m.Layers), MaxLayers)
+	}
+	for i, l := range m.Layers {
+		if l.In <= 0 || l.Out <= 0 || l.In > MaxWidth || l.Out > MaxWidth {
+			return fmt.Errorf("%w: layer %d is %dx%d, widths must be 1..%d", ErrModel, i, l.In, l.Out, MaxWidth)
+		}
+		if i > 0 && l.In != m.Layers[i-1].Out {
+			return fmt.Errorf("%w: layer %d takes %d inputs but layer %d gives %d", ErrModel, i, l.In, i-1, m.Layers[i-1].Out)
+		}
+		if len(l.W) != l.In*l.Out || len(l.B) != l.Out {
+			return fmt.Errorf("%w: layer %d has %d weights and %d biases, want %d and %d", ErrModel, i, len(l.W), len(l.B), l.In*l.Out, l.Out)
+		}
+		if i < len(m.Layers)-1 {
+			if s := m.Shift(i); s < 0 || s > MaxShift {
+				return fmt.Errorf("%w: layer %d rescales by 2^-%d, want a shift in [0, %d]", ErrModel, i, s, MaxShift)
+			}
+		}
+	}
+	return nil
+}
+
 // Infer runs the integer network on one quantized input and returns the
-// int32 logits.
+// int32 logits. Accumulators are computed exactly; one outside int32 is
+// ErrOverflow rather than a wrapped value.
 func (m *Model) Infer(x []int8) ([]int32, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
 	if len(x) != m.Layers[0].In {
 		return nil, fmt.Errorf("%w: input has %d values, model takes %d", ErrModel, len(x), m.Layers[0].In)
 	}
-	in := m.InShift
+	acc := make([]int64, 0, MaxWidth)
 	for li, l := range m.Layers {
-		acc := make([]int32, l.Out)
-		copy(acc, l.B)
+		acc = acc[:l.Out]
+		for j, b := range l.B {
+			acc[j] = int64(b)
+		}
 		for i, xv := range x {
+			if xv == 0 {
+				continue
+			}
 			row := l.W[i*l.Out : (i+1)*l.Out]
 			for j, w := range row {
-				acc[j] += int32(xv) * int32(w)
+				acc[j] += int64(xv) * int64(w)
+			}
+		}
+		for j, a := range acc {
+			if a < -1<<31 || a > 1<<31-1 {
+				return nil, fmt.Errorf("%w: layer %d unit %d accumulates %d", ErrOverflow, li, j, a)
 			}
 		}
 		if li == len(m.Layers)-1 {
-			return acc, nil
+			out := make([]int32, l.Out)
+			for j, a := range acc {
+				out[j] = int32(a)
+			}
+			return out, nil
 		}
-		shift := l.WShift + in - l.OutShift
+		shift := m.Shift(li)
 		next := make([]int8, l.Out)
 		for j, a := range acc {
 			next[j] = int8(min(max(a, 0)>>shift, 127))
 		}
-		x, in = next, l.OutShift
+		x = next
 	}
 	return nil, fmt.Errorf("%w: no layers", ErrModel)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/ml/mlcli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
+	"github.com/hypha-network/hypha/zk/zkcli"
 )
 
 // NewRootCmd returns the hyphad root command with every subcommand attached.
@@ -88,6 +89,7 @@ func NewRootCmd() *cobra.Command {
 		newDevnetCmd(initClientCtx, enc, basics),
 		offline(mlcli.NewCommand()),
 		offline(subnetCommand()),
+		offline(zkcli.NewCommand()),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
