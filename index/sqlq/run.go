@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,6 +133,14 @@ func (d *DB) run(ctx context.Context, query string, opts Options) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	numeric := make([]bool, len(cols))
+	for i, ct := range types {
+		numeric[i] = ct.DatabaseTypeName() == "NUMERIC"
+	}
 	res := &Result{Columns: cols, MaxRows: opts.MaxRows}
 	for rows.Next() {
 		if len(res.Rows) == opts.MaxRows {
@@ -147,7 +156,7 @@ func (d *DB) run(ctx context.Context, query string, opts Options) (*Result, erro
 			return nil, err
 		}
 		for i, v := range vals {
-			vals[i] = normalize(v)
+			vals[i] = normalize(v, numeric[i])
 		}
 		res.Rows = append(res.Rows, vals)
 	}
@@ -158,8 +167,15 @@ func (d *DB) run(ctx context.Context, query string, opts Options) (*Result, erro
 }
 
 // normalize maps driver values onto the few types the output writers know,
-// the same for both databases.
-func normalize(v any) any {
+// the same for both databases. PostgreSQL's SUM of integers is NUMERIC,
+// which its driver returns as text: an integral one becomes an integer, as
+// SQLite returns it; others stay exact decimal text.
+func normalize(v any, numeric bool) any {
+	if s, ok := v.(string); ok && numeric {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+	}
 	switch x := v.(type) {
 	case []byte:
 		return string(x)
