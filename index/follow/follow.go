@@ -206,9 +206,14 @@ func (f *Follower) resumeHeight(ctx context.Context, st *coretypes.ResultStatus)
 	if err != nil || !ok {
 		return cur + 1, err // reindexed below the first block: nothing to compare
 	}
-	var b *coretypes.ResultBlock
-	if err := f.retry(ctx, fmt.Sprintf("fetch block %d", cur), func() (err error) { b, err = f.node.Block(ctx, &cur); return err }); err != nil {
-		return 0, err
+	// One attempt: the node just answered its status, so a failure here is
+	// most likely a pruned block, which must not stop the indexer forever.
+	b, err := f.node.Block(ctx, &cur)
+	if err != nil {
+		if f.opts.Progress != nil {
+			fmt.Fprintf(f.opts.Progress, "could not check indexed block %d against the node (%v): resuming at %d\n", cur, err, cur+1)
+		}
+		return cur + 1, nil
 	}
 	if b.BlockID.Hash.String() != hash {
 		return 0, fmt.Errorf("%w: block %d is %s in the index and %s on the node; the chain was reset: index into a new --db, or pass --reindex-from 1",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -218,6 +219,22 @@ func TestIndexDevnet(t *testing.T) {
 		}
 		if diff := indextest.Diff(freshDump, indextest.Dump(t, openDB(t, db))); diff != "" {
 			t.Fatalf("reindexed index differs from a fresh one:\n%s", diff)
+		}
+	})
+
+	t.Run("a reset chain is refused", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "reset.db")
+		index(t, rpc, db, 0, 5)
+		// As if the chain was reset under the same id: block 5 differs.
+		if _, err := openDB(t, db).Exec("UPDATE blocks SET hash = 'OLD' WHERE height = 5"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := follow.Index(context.Background(), rpc, db, 0, follow.Options{To: 8})
+		if !errors.Is(err, follow.ErrForked) || !strings.Contains(err.Error(), "--reindex-from 1") {
+			t.Fatalf("want ErrForked, got %v", err)
+		}
+		if h := cursorOf(db); h != 5 {
+			t.Fatalf("refused run moved the cursor to %d", h)
 		}
 	})
 
