@@ -31,6 +31,8 @@ import (
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/devnet"
 	"github.com/hypha-network/hypha/devnet/demo"
+	"github.com/hypha-network/hypha/index/follow"
+	"github.com/hypha-network/hypha/index/indexcli"
 )
 
 const (
@@ -45,6 +47,7 @@ const (
 	flagProvider = "provider"
 	flagProvPort = "provider-port"
 	flagYes      = "yes"
+	flagIndex    = "index"
 )
 
 // DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
@@ -88,10 +91,11 @@ with --home, for example:
 			withProvider, _ := cmd.Flags().GetBool(flagProvider)
 			providerPort, _ := cmd.Flags().GetInt(flagProvPort)
 			verbose, _ := cmd.Flags().GetBool(flagVerbose)
+			withIndex, _ := cmd.Flags().GetBool(flagIndex)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
 				home: home, ports: ports, reset: reset, yes: yes, verbose: verbose, logLevel: logLevel,
-				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort,
+				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort, index: withIndex,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
@@ -110,6 +114,7 @@ with --home, for example:
 	cmd.Flags().Int(flagDemoPort, 8080, "Demo gateway port on 127.0.0.1; the demo miners use the next three ports")
 	cmd.Flags().Bool(flagProvider, true, "Run a provider agent (key provider1, process runtime) that accepts deployments")
 	cmd.Flags().Int(flagProvPort, 8443, "The provider agent's HTTPS lease API port on 127.0.0.1")
+	cmd.Flags().Bool(flagIndex, true, "Index the chain into HOME/"+indexcli.DBFile+" for hyphad sql (--index=false to skip)")
 	return cmd
 }
 
@@ -124,6 +129,7 @@ type devnetRun struct {
 	demoPort     int
 	provider     bool
 	providerPort int
+	index        bool
 	clientCtx    client.Context
 	enc          app.EncodingConfig
 	basics       module.BasicManager
@@ -343,6 +349,12 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 				fmt.Fprintf(out, "Demo subnet stopped: %v (the chain keeps running)\n", err)
 			}
 		}()
+	}
+
+	if r.index {
+		db := filepath.Join(r.home, indexcli.DBFile)
+		go follow.Builtin(ctx, "http://"+net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC)), db, out)
+		fmt.Fprintf(out, "Indexing the chain into %s: hyphad sql --home %s \"SELECT * FROM txs\"\n", db, r.home)
 	}
 
 	tick := time.NewTicker(10 * time.Second)

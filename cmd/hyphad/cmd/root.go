@@ -32,6 +32,7 @@ import (
 
 	agentcmd "github.com/hypha-network/hypha/agent/cmd"
 	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/index/indexcli"
 	"github.com/hypha-network/hypha/ml/mlcli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
 	"github.com/hypha-network/hypha/zk/zkcli"
@@ -92,6 +93,7 @@ func NewRootCmd() *cobra.Command {
 		offline(zkcli.NewCommand()),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
+	rootCmd.AddCommand(offline(indexcli.IndexCommand()), offline(indexcli.SQLCommand()))
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
 		server.StartCmdOptions{AddFlags: addStartFlags})
 	guardStart(findCommand(rootCmd, "start"))
