@@ -17,6 +17,9 @@ var (
 	// ErrCorrupt reports stored bytes that no longer match their manifest
 	// (disk corruption, or a file changed behind the store's back).
 	ErrCorrupt = errors.New("blob store: stored blob is corrupt")
+	// ErrSource reports a put whose reader failed before its end (an upload
+	// cut short); nothing was stored.
+	ErrSource = errors.New("blob store: put: reading the content failed")
 )
 
 // QuotaError reports a put refused for the quota, with what it would take.

@@ -35,7 +35,7 @@ func (s *Store) Put(r io.Reader, expect blob.ID) (Info, error) {
 	h := blob.NewHasher()
 	buf := make([]byte, blob.ChunkSize)
 	for {
-		n, rerr := io.ReadFull(r, buf)
+		n, rerr := readChunk(r, buf)
 		if n > 0 {
 			if h.Size()+int64(n) > blob.MaxSize {
 				return fail(fmt.Errorf("blob store: put: the blob is larger than %d bytes", blob.MaxSize))
@@ -49,11 +49,11 @@ func (s *Store) Put(r io.Reader, expect blob.ID) (Info, error) {
 			}
 			h.Write(buf[:n])
 		}
-		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			return fail(fmt.Errorf("blob store: put: read after %d bytes: %w", h.Size(), rerr))
+			return fail(fmt.Errorf("%w after %d bytes: %w", ErrSource, h.Size(), rerr))
 		}
 	}
 	if err := f.Sync(); err != nil {
@@ -218,4 +218,23 @@ func (s *Store) Fits(size int64) error {
 		return fmt.Errorf("blob store %s: %w", s.dir, &QuotaError{Quota: s.quota, Used: s.used + s.reserved, Need: size})
 	}
 	return nil
+}
+
+// readChunk fills buf from r like io.ReadFull, but returns io.EOF (with the
+// bytes read) only at the real end of r: a reader that fails with
+// io.ErrUnexpectedEOF (a request body cut short) is an error, never a short
+// last chunk, so a truncated upload is never stored as a blob of its own.
+func readChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err == io.EOF {
+			return n, io.EOF
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

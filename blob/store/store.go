@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hypha-network/hypha/blob"
 )
@@ -36,12 +35,7 @@ type Options struct {
 }
 
 // Info describes a stored blob.
-type Info struct {
-	ID      blob.ID   `json:"id"`
-	Size    int64     `json:"size"`
-	Chunks  int       `json:"chunks"`
-	Created time.Time `json:"created"`
-}
+type Info = blob.Info
 
 // Store is a directory of blobs. It is safe for concurrent use, also by
 // several processes reading; puts from several processes are safe too (the

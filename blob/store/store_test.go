@@ -302,3 +302,27 @@ func TestHelperPutLoop(t *testing.T) {
 		}
 	}
 }
+
+// cutReader yields n bytes and then fails as a request body cut short does.
+type cutReader struct {
+	r io.Reader
+}
+
+func (c cutReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func TestTruncatedStreamIsNotStored(t *testing.T) {
+	s := open(t, t.TempDir(), 0)
+	data := blobtest.Bytes(blob.ChunkSize+100, 3)
+	if _, err := s.Put(cutReader{bytes.NewReader(data)}, blob.ID{}); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("want the read error, got %v", err)
+	}
+	if files := blobtest.Files(t, s.Dir()); len(files) != 0 {
+		t.Fatalf("left: %v", files)
+	}
+}
