@@ -137,3 +137,12 @@ func (s *Store) Verify(id blob.ID) error {
 	}
 	return nil
 }
+
+// Path returns the file that holds a stored blob's bytes, for programs that
+// read it in place (mmap, a training loader). Never write to it.
+func (s *Store) Path(id blob.ID) (string, error) {
+	if !s.Has(id) {
+		return "", notFound(id)
+	}
+	return s.dataPath(id), nil
+}

@@ -32,6 +32,7 @@ import (
 
 	agentcmd "github.com/hypha-network/hypha/agent/cmd"
 	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/blob/blobcli"
 	"github.com/hypha-network/hypha/ml/mlcli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
 )
@@ -88,6 +89,7 @@ func NewRootCmd() *cobra.Command {
 		newDevnetCmd(initClientCtx, enc, basics),
 		offline(mlcli.NewCommand()),
 		offline(subnetCommand()),
+		blobcli.NewCommand(app.DefaultNodeHome),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
