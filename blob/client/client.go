@@ -192,6 +192,18 @@ func (c *Client) getBytes(ctx context.Context, url string, limit int64) ([]byte,
 	if res.StatusCode != http.StatusOK {
 		return nil, nil, statusError(res)
 	}
+	if res.ContentLength > limit {
+		return nil, nil, fmt.Errorf("%s: body of %d bytes, more than the %d expected", url, res.ContentLength, limit)
+	}
+	if res.ContentLength >= 0 {
+		// The usual case (chunks): one allocation of the announced size. A body
+		// that ends early is an error (io.ErrUnexpectedEOF), never short data.
+		b := make([]byte, res.ContentLength)
+		if n, err := io.ReadFull(res.Body, b); err != nil {
+			return nil, nil, fmt.Errorf("%s: body cut after %d of %d bytes: %w", url, n, len(b), err)
+		}
+		return b, res.Header, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: body cut after %d bytes: %w", url, len(b), err)
