@@ -150,6 +150,10 @@ func TestPutLsServeGet(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "quota exceeded") {
 		t.Fatalf("quota: %v", err)
 	}
+	_, _, err = run(t, ctx, "get", blob.IDOf(big).String(), "--from", url, "--home", t.TempDir(), "--quota", "2MiB")
+	if err == nil || !strings.Contains(err.Error(), "quota exceeded") {
+		t.Fatalf("get past the quota: %v", err)
+	}
 	if _, _, err := run(t, ctx, "ls", "-o", "yaml", "--home", homeA); err == nil {
 		t.Fatal("-o yaml accepted")
 	}

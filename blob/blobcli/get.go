@@ -64,8 +64,12 @@ Progress goes to stderr; stdout gets the id, the size and the path.`,
 				fmt.Fprintf(c.OutOrStdout(), "%s %d %s\n", in.ID, in.Size, path)
 				return nil
 			}
-			if err := s.Fits(0); err != nil {
-				return err
+			// Refuse a blob that cannot fit before downloading it. If no source
+			// answers now, Get retries and reports why.
+			if m, err := cl.Manifest(c.Context(), from[0], id); err == nil {
+				if err := s.Fits(m.Size); err != nil {
+					return err
+				}
 			}
 			dst := filepath.Join(s.PartialDir(), id.String())
 			res, err := cl.Get(c.Context(), id, dst, from...)
