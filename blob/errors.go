@@ -25,6 +25,7 @@ type MismatchError struct {
 	Size      int64 // bytes of the content that was hashed
 }
 
+// Error names both ids and the likely causes.
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("blob: content does not match the id: want %s, the %d bytes received hash to %s (the source holds other bytes, or the transfer was corrupted)", e.Want, e.Size, e.Got)
 }

@@ -27,6 +27,7 @@ type ParseError struct {
 	Reason string
 }
 
+// Error says what is wrong with the id and what one looks like.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("blob: bad id %q: %s (an id is %d lowercase or uppercase hex digits, as `hyphad blob put` prints)", e.Input, e.Reason, IDLen)
 }

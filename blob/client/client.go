@@ -135,6 +135,7 @@ type StatusError struct {
 	Msg    string
 }
 
+// Error gives the URL, the status and the server's message.
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s: %d %s: %s", e.URL, e.Status, http.StatusText(e.Status), e.Msg)
 }
@@ -164,6 +165,7 @@ type TransferError struct {
 	Err      error // the last attempt's failure
 }
 
+// Error says what failed, how often, and the last cause.
 func (e *TransferError) Error() string {
 	what := e.Op
 	if e.Op == "chunk" {

@@ -24,9 +24,10 @@ type Result struct {
 	Retries int     `json:"retries"`        // failed attempts that were retried
 }
 
-// PartPath and StatePath are where Get keeps a download to dst until it
-// completes: the partial file, and which of its chunks have verified.
-func PartPath(dst string) string  { return dst + ".part" }
+// PartPath is where Get keeps the bytes of a download to dst until it completes.
+func PartPath(dst string) string { return dst + ".part" }
+
+// StatePath is where Get records which chunks of PartPath(dst) have verified.
 func StatePath(dst string) string { return dst + ".part.state" }
 
 // state is the resume record beside a partial file. It may lag the file

@@ -29,6 +29,7 @@ type QuotaError struct {
 	Need  int64 // bytes the refused put needed (as far as it had got)
 }
 
+// Error gives the figures and how to make room.
 func (e *QuotaError) Error() string {
 	return fmt.Sprintf("blob store: quota exceeded: %d bytes used of %d, the blob needs %d more (free %d bytes with `hyphad blob rm ID` or raise --quota)",
 		e.Used, e.Quota, e.Need, e.Need-(e.Quota-e.Used))
