@@ -98,7 +98,7 @@ func TestCorruptTruncatedAndDroppedChunksAreRetried(t *testing.T) {
 		4: {blobtest.Fail, blobtest.Flip, blobtest.Truncate},
 		7: {blobtest.Flip}, // the short last chunk
 	}
-	f.Plan = func(path string, n int) blobtest.Fault {
+	f.SetPlan(func(path string, n int) blobtest.Fault {
 		if path == api.ManifestPath(id) && n == 0 {
 			return blobtest.Flip // a corrupt manifest is refused and fetched again
 		}
@@ -108,7 +108,7 @@ func TestCorruptTruncatedAndDroppedChunksAreRetried(t *testing.T) {
 			}
 		}
 		return blobtest.OK
-	}
+	})
 	dst := filepath.Join(t.TempDir(), "blob")
 	var retries int
 	c := fast()
@@ -136,12 +136,12 @@ func TestCorruptTruncatedAndDroppedChunksAreRetried(t *testing.T) {
 func TestPermanentlyBadSourceFailsAndLeavesNoFile(t *testing.T) {
 	s, f, url := serve(t, 0)
 	id := put(t, s, blobtest.Bytes(4*blob.ChunkSize, 1))
-	f.Plan = func(path string, n int) blobtest.Fault {
+	f.SetPlan(func(path string, n int) blobtest.Fault {
 		if path == api.ChunkPath(id, 2) {
 			return blobtest.Flip
 		}
 		return blobtest.OK
-	}
+	})
 	dir := t.TempDir()
 	dst := filepath.Join(dir, "blob")
 	c := fast()
@@ -175,12 +175,12 @@ func TestBadChunkIsFetchedFromAnotherSource(t *testing.T) {
 	sb, fb, urlB := serve(t, 0)
 	id := put(t, sa, data)
 	put(t, sb, data)
-	fa.Plan = func(path string, n int) blobtest.Fault {
+	fa.SetPlan(func(path string, n int) blobtest.Fault {
 		if strings.Contains(path, "/chunks/") {
 			return blobtest.Flip // source A serves garbage for every chunk
 		}
 		return blobtest.OK
-	}
+	})
 	dst := filepath.Join(t.TempDir(), "blob")
 	c := fast()
 	c.Parallel = 1

@@ -3,11 +3,9 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,14 +23,7 @@ func TestResumeAfterKill9(t *testing.T) {
 	const chunks = 10
 	data := blobtest.Bytes(chunks*blob.ChunkSize, 21)
 	id := put(t, s, data)
-	// Slow the chunks down so the kill lands mid-download.
-	inner := f.Inner
-	f.Inner = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "/chunks/") {
-			time.Sleep(40 * time.Millisecond)
-		}
-		inner.ServeHTTP(w, r)
-	})
+	f.SetChunkDelay(40 * time.Millisecond) // so the kill lands mid-download
 	dst := filepath.Join(t.TempDir(), "blob")
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperGet$")

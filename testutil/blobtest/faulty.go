@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Fault is what a Faulty handler does to one response.
@@ -30,17 +31,33 @@ const (
 	Fail
 )
 
-// Faulty wraps a blob server's handler and damages the responses its Plan
-// picks; it counts the requests by path.
+// Faulty wraps a blob server's handler and damages the responses its plan
+// picks; it counts the requests by path. Set the plan with SetPlan, which is
+// safe while the server runs.
 type Faulty struct {
 	Inner http.Handler
-	// Plan returns the fault for the n-th request (0-based) of path; nil
-	// means no faults.
-	Plan func(path string, n int) Fault
 
 	mu     sync.Mutex
+	plan   func(path string, n int) Fault
+	delay  time.Duration
 	counts map[string]int
 	chunks atomic.Int64
+}
+
+// SetPlan sets the function that returns the fault for the n-th request
+// (0-based) of path; nil means no faults.
+func (f *Faulty) SetPlan(plan func(path string, n int) Fault) {
+	f.mu.Lock()
+	f.plan = plan
+	f.mu.Unlock()
+}
+
+// SetChunkDelay makes every chunk request wait d before it is served, so a
+// test can interrupt a download midway.
+func (f *Faulty) SetChunkDelay(d time.Duration) {
+	f.mu.Lock()
+	f.delay = d
+	f.mu.Unlock()
 }
 
 // ChunkRequests returns how many chunk requests arrived.
@@ -61,13 +78,15 @@ func (f *Faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	n := f.counts[r.URL.Path]
 	f.counts[r.URL.Path]++
+	plan, delay := f.plan, f.delay
 	f.mu.Unlock()
 	if strings.Contains(r.URL.Path, "/chunks/") {
 		f.chunks.Add(1)
+		time.Sleep(delay)
 	}
 	fault := OK
-	if f.Plan != nil {
-		fault = f.Plan(r.URL.Path, n)
+	if plan != nil {
+		fault = plan(r.URL.Path, n)
 	}
 	if fault == OK {
 		f.Inner.ServeHTTP(w, r)
