@@ -32,6 +32,7 @@ import (
 
 	agentcmd "github.com/hypha-network/hypha/agent/cmd"
 	"github.com/hypha-network/hypha/app"
+	"github.com/hypha-network/hypha/blob/blobcli"
 	"github.com/hypha-network/hypha/index/indexcli"
 	"github.com/hypha-network/hypha/ml/mlcli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
@@ -91,6 +92,7 @@ func NewRootCmd() *cobra.Command {
 		offline(mlcli.NewCommand()),
 		offline(subnetCommand()),
 		offline(zkcli.NewCommand()),
+		blobcli.NewCommand(app.DefaultNodeHome),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
 	rootCmd.AddCommand(offline(indexcli.IndexCommand()), offline(indexcli.SQLCommand()))
