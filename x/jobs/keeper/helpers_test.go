@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"os"
+	"strings"
 	"testing"
 
 	sdkmath "cosmossdk.io/math"
@@ -28,12 +29,12 @@ const (
 // env is a real app with the jobs keeper, test params and named accounts.
 type env struct {
 	*apptest.Env
-	t        *testing.T
-	k        keeper.Keeper
-	srv      types.MsgServer
+	t                          *testing.T
+	k                          keeper.Keeper
+	srv                        types.MsgServer
 	submitter, solver, watcher sdk.AccAddress
-	auditors []sdk.AccAddress
-	spec     []byte
+	auditors                   []sdk.AccAddress
+	spec                       []byte
 	// hashSalt varies the fake header hashes, so tests can show the beacon follows them.
 	hashSalt string
 }
@@ -240,3 +241,10 @@ func (e *env) auditAll(id string, result func(seg uint64) []byte, skip map[strin
 }
 
 func honestResult(seg uint64) []byte { return honestCommitment(seg + 1) }
+
+type sdkCtx = sdk.Context
+
+func replaceOnce(s, old, new string) string { return strings.Replace(s, old, new, 1) }
+
+// newEnvBare is a fresh app with default jobs genesis and no bonded auditors.
+func newEnvBare(t *testing.T) *apptest.Env { return apptest.New(t, 8, startBalance) }

@@ -16,7 +16,9 @@ var validAddr = sdk.AccAddress([]byte("fuzz-address-0000000")).String()
 
 const dataset = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-func coin(denom string, amt int64) sdk.Coin { return sdk.Coin{Denom: denom, Amount: sdkmath.NewInt(amt)} }
+func coin(denom string, amt int64) sdk.Coin {
+	return sdk.Coin{Denom: denom, Amount: sdkmath.NewInt(amt)}
+}
 
 // registered reports whether err wraps one of the module's registered errors.
 func registered(err error) bool {
