@@ -33,6 +33,7 @@ import (
 	agentcmd "github.com/hypha-network/hypha/agent/cmd"
 	"github.com/hypha-network/hypha/app"
 	"github.com/hypha-network/hypha/ml/mlcli"
+	jobscli "github.com/hypha-network/hypha/x/jobs/client/cli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
 )
 
@@ -90,6 +91,7 @@ func NewRootCmd() *cobra.Command {
 		offline(subnetCommand()),
 	)
 	rootCmd.AddCommand(agentcmd.Commands()...)
+	rootCmd.AddCommand(jobscli.JobCommand()) // `hyphad job submit|status|list|…`, the jobs lifecycle in one place
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
 		server.StartCmdOptions{AddFlags: addStartFlags})
 	guardStart(findCommand(rootCmd, "start"))

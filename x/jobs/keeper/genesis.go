@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"sort"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -133,6 +132,5 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}); err != nil {
 		return nil, err
 	}
-	sort.SliceStable(g.BlockHashes, func(a, b int) bool { return g.BlockHashes[a].Height < g.BlockHashes[b].Height })
 	return g, nil
 }

@@ -54,7 +54,6 @@ func (k Keeper) SubmitJob(ctx context.Context, submitter string, spec []byte, ce
 		{"price", terms.Price, p.MinPrice, types.ErrInvalidAmount},
 		{"solver_bond", terms.SolverBond, p.MinSolverBond, types.ErrBondTooLow},
 		{"audit_fee", terms.AuditFee, p.MinAuditFee, types.ErrInvalidAmount},
-		{"deposit", deposit, sdk.NewCoin(p.Denom, deposit.Amount), types.ErrInvalidAmount},
 	} {
 		if c.have.Denom != p.Denom {
 			return types.Job{}, errorsmod.Wrapf(types.ErrInvalidAmount, "%s must be in %s, got %s", c.name, p.Denom, c.have)
@@ -62,6 +61,9 @@ func (k Keeper) SubmitJob(ctx context.Context, submitter string, spec []byte, ce
 		if c.have.Amount.LT(c.min.Amount) {
 			return types.Job{}, errorsmod.Wrapf(c.tooLowEr, "%s %s below the minimum %s", c.name, c.have, c.min)
 		}
+	}
+	if deposit.Denom != p.Denom {
+		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidAmount, "deposit must be in %s, got %s", p.Denom, deposit)
 	}
 	if terms.ClaimBlocks > p.MaxClaimBlocks || terms.SolveBlocks > p.MaxSolveBlocks {
 		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidTerms, "claim_blocks <= %d and solve_blocks <= %d required", p.MaxClaimBlocks, p.MaxSolveBlocks)
