@@ -110,7 +110,7 @@ func NewRootCmd() *cobra.Command {
 		panic(err)
 	}
 	for _, c := range rootCmd.Commands() {
-		if c.Name() == "tx" {
+		if c.Name() == "tx" || c.Name() == "job" {
 			simulateByDefault(c)
 		}
 	}
