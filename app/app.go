@@ -77,6 +77,9 @@ import (
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
 
+	"github.com/hypha-network/hypha/x/jobs"
+	jobskeeper "github.com/hypha-network/hypha/x/jobs/keeper"
+	jobstypes "github.com/hypha-network/hypha/x/jobs/types"
 	"github.com/hypha-network/hypha/x/market"
 	marketkeeper "github.com/hypha-network/hypha/x/market/keeper"
 	markettypes "github.com/hypha-network/hypha/x/market/types"
@@ -98,6 +101,7 @@ var moduleAccountPermissions = map[string][]string{
 	markettypes.ModuleName:         nil,                                  // order escrows and bid deposits
 	markettypes.BondAccountName:    nil,                                  // provider bonds
 	subnettypes.ModuleName:         {authtypes.Minter, authtypes.Burner}, // emission, stakes, lock and registration burns
+	jobstypes.ModuleName:           nil,                                  // job escrows, solver, auditor and challenge bonds
 }
 
 var (
@@ -127,6 +131,7 @@ type App struct {
 	ConsensusParamsKeeper consensuskeeper.Keeper
 	MarketKeeper          marketkeeper.Keeper
 	SubnetKeeper          subnetkeeper.Keeper
+	JobsKeeper            jobskeeper.Keeper
 
 	// Invariants are checked at runtime by EndBlocker (see InvariantRegistry).
 	Invariants *InvariantRegistry
@@ -161,7 +166,7 @@ func New(
 		authtypes.StoreKey, banktypes.StoreKey, stakingtypes.StoreKey, slashingtypes.StoreKey,
 		distrtypes.StoreKey, govtypes.StoreKey, upgradetypes.StoreKey, authzkeeper.StoreKey,
 		evidencetypes.StoreKey, consensustypes.StoreKey,
-		markettypes.StoreKey, subnettypes.StoreKey,
+		markettypes.StoreKey, subnettypes.StoreKey, jobstypes.StoreKey,
 	)
 
 	app := &App{
@@ -236,6 +241,10 @@ func New(
 		runtime.NewKVStoreService(keys[subnettypes.StoreKey]), authority,
 		app.AccountKeeper, app.BankKeeper)
 
+	app.JobsKeeper = jobskeeper.NewKeeper(appCodec,
+		runtime.NewKVStoreService(keys[jobstypes.StoreKey]), authority,
+		app.AccountKeeper, app.BankKeeper, app.DistrKeeper)
+
 	app.Invariants = &InvariantRegistry{Period: invariantCheckPeriod(appOpts)}
 	app.registerInvariants()
 
@@ -254,6 +263,7 @@ func New(
 		consensus.NewAppModule(appCodec, app.ConsensusParamsKeeper),
 		market.NewAppModule(app.MarketKeeper),
 		subnet.NewAppModule(app.SubnetKeeper),
+		jobs.NewAppModule(app.JobsKeeper),
 	)
 
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager,
@@ -267,15 +277,15 @@ func New(
 	// Upgrades must run before anything else touches state in a block.
 	app.ModuleManager.SetOrderPreBlockers(upgradetypes.ModuleName, authtypes.ModuleName)
 	app.ModuleManager.SetOrderBeginBlockers(distrtypes.ModuleName, slashingtypes.ModuleName,
-		evidencetypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName)
+		evidencetypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName, jobstypes.ModuleName)
 	app.ModuleManager.SetOrderEndBlockers(govtypes.ModuleName, stakingtypes.ModuleName, authz.ModuleName,
-		markettypes.ModuleName, subnettypes.ModuleName)
+		markettypes.ModuleName, subnettypes.ModuleName, jobstypes.ModuleName)
 
 	genesisOrder := []string{
 		consensustypes.ModuleName, authtypes.ModuleName, banktypes.ModuleName, distrtypes.ModuleName,
 		stakingtypes.ModuleName, slashingtypes.ModuleName, govtypes.ModuleName, genutiltypes.ModuleName,
 		evidencetypes.ModuleName, authz.ModuleName, upgradetypes.ModuleName,
-		markettypes.ModuleName, subnettypes.ModuleName,
+		markettypes.ModuleName, subnettypes.ModuleName, jobstypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)

@@ -250,7 +250,7 @@ func TestFullBlock(t *testing.T) {
 func TestInvariants(t *testing.T) {
 	c := newChain(t, 2, simtestutil.AppOptionsMap{app.FlagInvariantCheckPeriod: 2})
 	inv := c.app.Invariants
-	want := []string{"market/escrow-balance", "market/bond-balance", "subnet/module-account", "bank/total-supply"}
+	want := []string{"market/escrow-balance", "market/bond-balance", "subnet/module-account", "jobs/escrow-balance", "bank/total-supply"}
 	if got := strings.Join(inv.Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("registered %s, want %s", got, strings.Join(want, ","))
 	}

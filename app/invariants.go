@@ -11,6 +11,7 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	"github.com/spf13/cast"
 
+	"github.com/hypha-network/hypha/x/jobs"
 	"github.com/hypha-network/hypha/x/market"
 	"github.com/hypha-network/hypha/x/subnet"
 )
@@ -105,10 +106,11 @@ func invariantCheckPeriod(appOpts servertypes.AppOptions) uint64 {
 	return n
 }
 
-// registerInvariants registers x/market's, x/subnet's and bank's total-supply invariants.
+// registerInvariants registers x/market's, x/subnet's, x/jobs' and bank's total-supply invariants.
 func (app *App) registerInvariants() {
 	market.NewAppModule(app.MarketKeeper).RegisterInvariants(app.Invariants)
 	subnet.NewAppModule(app.SubnetKeeper).RegisterInvariants(app.Invariants)
+	jobs.NewAppModule(app.JobsKeeper).RegisterInvariants(app.Invariants)
 	app.Invariants.RegisterRoute(banktypes.ModuleName, "total-supply", app.totalSupplyInvariant)
 }
 
