@@ -560,3 +560,31 @@ func TestDisputeBadMovesAndGenesis(t *testing.T) {
 func collectionsJoin(h int64, id string) collections.Pair[int64, string] { return collections.Join(h, id) }
 
 func hb(h merkle.Hash) []byte { return append([]byte(nil), h[:]...) }
+
+// A job whose disputes could not be judged within the move limits, or that
+// does not describe its dataset, is refused at submit and nothing moves.
+func TestSubmitRefusesUnjudgeableJob(t *testing.T) {
+	e := newGameEnv(t)
+	for _, c := range []struct {
+		name string
+		edit func(*types.JobTerms)
+		want error
+	}{
+		{"example too large for one leaf opening", func(t *types.JobTerms) { t.DataXShape = []uint32{2048} }, types.ErrUnprovable},
+		{"no dataset size", func(t *types.JobTerms) { t.DataExamples = 0 }, types.ErrInvalidDataset},
+		{"no data root", func(t *types.JobTerms) { t.DataRoot = nil }, types.ErrInvalidDataset},
+		{"batch larger than the dataset", func(t *types.JobTerms) { t.DataExamples = 3 }, types.ErrInvalidDataset},
+	} {
+		tm := gameTerms()
+		c.edit(&tm)
+		bal := e.Balance(e.submitter)
+		err := e.deliver(func(ctx sdk.Context) error {
+			_, err := e.srv.SubmitJob(ctx, &types.MsgSubmitJob{Submitter: e.submitter.String(), Spec: e.spec,
+				CeVersion: types.CEVersion, Terms: tm, Deposit: uhyp(gameDeposit)})
+			return err
+		})
+		if !errors.Is(err, c.want) || e.Balance(e.submitter) != bal {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+}
