@@ -557,7 +557,9 @@ func TestDisputeBadMovesAndGenesis(t *testing.T) {
 	}
 }
 
-func collectionsJoin(h int64, id string) collections.Pair[int64, string] { return collections.Join(h, id) }
+func collectionsJoin(h int64, id string) collections.Pair[int64, string] {
+	return collections.Join(h, id)
+}
 
 func hb(h merkle.Hash) []byte { return append([]byte(nil), h[:]...) }
 
