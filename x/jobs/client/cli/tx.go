@@ -30,7 +30,8 @@ const (
 
 // GetTxCmd returns `hyphad tx jobs`.
 func GetTxCmd() *cobra.Command {
-	return cliutil.Group(types.ModuleName, "Verifiable training job transactions", txCommands()...)
+	return cliutil.Group(types.ModuleName, "Verifiable training job transactions",
+		append(txCommands(), cliutil.Group("dispute", "Play a dispute game move by hand", cmdDisputeMove(), cmdDisputeEvidence()))...)
 }
 
 // JobCommand returns `hyphad job`: the job lifecycle in one place (submit,
@@ -47,7 +48,6 @@ func txCommands() []*cobra.Command {
 		cliutil.Group("auditor", "Bond or unbond as an auditor", cmdBondAuditor(), cmdUnbondAuditor()),
 		cliutil.Group("audit", "Commit and reveal an audit result", cmdAuditCommit(), cmdAuditReveal()),
 		cmdChallenge(),
-		cliutil.Group("dispute", "Play a dispute game move by hand", cmdDisputeMove(), cmdDisputeEvidence()),
 	}
 }
 
