@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"cosmossdk.io/collections"
+	storetypes "cosmossdk.io/store/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/hypha-network/hypha/ml/ckpt"
@@ -223,7 +224,12 @@ func (e *env) sendMove(id string, signer sdk.AccAddress, m *dispute.Move, eviden
 	e.must(err)
 	return e.deliver(func(ctx sdk.Context) error {
 		if evidence {
-			_, err := e.srv.DisputeEvidence(ctx, &types.MsgDisputeEvidence{Signer: signer.String(), JobId: id, Evidence: raw})
+			// The evidence pays referee_gas for the recompute.
+			gm := storetypes.NewGasMeter(1 << 40)
+			_, err := e.srv.DisputeEvidence(ctx.WithGasMeter(gm), &types.MsgDisputeEvidence{Signer: signer.String(), JobId: id, Evidence: raw})
+			if p, _ := e.k.Params.Get(ctx); err == nil && gm.GasConsumed() < p.RefereeGas {
+				e.t.Fatalf("evidence consumed %d gas, less than referee_gas %d", gm.GasConsumed(), p.RefereeGas)
+			}
 			return err
 		}
 		_, err := e.srv.DisputeMove(ctx, &types.MsgDisputeMove{Signer: signer.String(), JobId: id, Move: raw})
