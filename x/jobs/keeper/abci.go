@@ -73,6 +73,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			}
 		}
 	}
+	if err := k.tickGames(ctx); err != nil {
+		return err
+	}
 	var unbond []collections.Pair[int64, string]
 	if err := k.UnbondingQueue.Walk(ctx, collections.NewPrefixUntilPairRange[int64, string](h),
 		func(key collections.Pair[int64, string]) (bool, error) {

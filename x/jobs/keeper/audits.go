@@ -283,8 +283,25 @@ func (k Keeper) Challenge(ctx context.Context, m *types.MsgChallenge) (types.Job
 // call a resolution method that pays out from j.Escrow, j.SolverBond and
 // j.Dispute.Bond according to its verdict; this module never invents one.
 func (k Keeper) OpenDispute(ctx context.Context, j types.Job, d types.Dispute) (types.Job, error) {
+	d.AuditorStake = sdk.NewCoin(j.Escrow.Denom, sdkmath.ZeroInt())
+	if d.ByAuditor {
+		// An auditor's reveal opens the game without a challenge bond: it
+		// risks min(its bond, min_challenge_bond), taken only if it loses.
+		p, err := k.Params.Get(ctx)
+		if err != nil {
+			return j, err
+		}
+		a, err := k.Auditors.Get(ctx, d.Challenger)
+		if err != nil {
+			return j, err
+		}
+		d.AuditorStake = sdk.NewCoin(j.Escrow.Denom, sdkmath.MinInt(a.Bond.Amount, p.MinChallengeBond.Amount))
+	}
 	j.Status, j.Dispute = types.JobDisputed, &d
 	if err := k.Jobs.Set(ctx, j.Id, j); err != nil {
+		return j, err
+	}
+	if err := k.startGame(ctx, j); err != nil {
 		return j, err
 	}
 	emit(ctx, types.EventJobDisputed, types.AttrJobID, j.Id, types.AttrChallenger, d.Challenger,

@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/hypha-network/hypha/x/jobs/dispute"
 	"github.com/hypha-network/hypha/x/jobs/types"
 )
 
@@ -92,6 +93,15 @@ func (k Keeper) InitGenesis(ctx context.Context, g types.GenesisState) error {
 			return err
 		}
 	}
+	for _, dg := range g.Games {
+		gm := new(dispute.Game)
+		if err := gm.UnmarshalBinary(dg.Game); err != nil {
+			return errorsmod.Wrapf(types.ErrInvalidGenesis, "dispute game of job %s: %v", dg.JobId, err)
+		}
+		if err := k.saveGame(ctx, dg, gm, 0); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -128,6 +138,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	if err := k.BlockHashes.Walk(ctx, nil, func(h int64, b []byte) (bool, error) {
 		g.BlockHashes = append(g.BlockHashes, types.BlockHash{Height: h, Hash: b})
+		return false, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := k.Games.Walk(ctx, nil, func(_ string, dg types.DisputeGame) (bool, error) {
+		g.Games = append(g.Games, dg)
 		return false, nil
 	}); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/hypha-network/hypha/x/jobs/dispute"
 	"github.com/hypha-network/hypha/x/jobs/types"
 )
 
@@ -104,4 +105,20 @@ func (q queryServer) Auditors(ctx context.Context, req *types.QueryAuditorsReque
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	return &types.QueryAuditorsResponse{Auditors: out, Pagination: page}, nil
+}
+
+func (q queryServer) Dispute(ctx context.Context, req *types.QueryDisputeRequest) (*types.QueryDisputeResponse, error) {
+	if req == nil {
+		return nil, status.Error(codes.InvalidArgument, "empty request")
+	}
+	dg, g, err := q.k.loadGame(ctx, req.JobId)
+	if err != nil {
+		return nil, status.Error(codes.NotFound, err.Error())
+	}
+	r := &types.QueryDisputeResponse{Game: dg, Phase: uint32(g.Phase), Level: uint32(g.Level), Round: g.Round,
+		Deadline: g.Deadline(), SolverRemaining: g.Remaining[0], ChallengerRemaining: g.Remaining[1], Rounds: g.Rounds}
+	if g.Phase == dispute.PhaseDone {
+		r.Winner, r.Reason = g.Outcome.Winner.String(), g.Outcome.Reason.String()
+	}
+	return r, nil
 }

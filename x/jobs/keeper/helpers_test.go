@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -82,7 +83,17 @@ func (e *env) deliver(fn func(ctx sdk.Context) error) error { return e.Deliver(f
 func terms() types.JobTerms {
 	return types.JobTerms{DatasetId: dataset, Seed: 1, Steps: 1200, Interval: 100,
 		Price: uhyp(price), SolverBond: uhyp(solverBond), AuditFee: uhyp(auditFee), AuditRateBps: 2500,
-		ClaimBlocks: 20, SolveBlocks: 30}
+		ClaimBlocks: 20, SolveBlocks: 30,
+		// digits-mlp's training split (examples/ml/digits-mlp.yaml).
+		DataExamples: 1348, DataXShape: []uint32{64}, DataClasses: 10, DataRoot: mustHex("6dd7215595b34c30046310004b5c69fb5604154d1536ada571fc5a345f3677e1")}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func (e *env) submitMsg() *types.MsgSubmitJob {

@@ -42,6 +42,9 @@ func (k Keeper) SubmitJob(ctx context.Context, submitter string, spec []byte, ce
 	if s.Seed != terms.Seed {
 		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidTerms, "seed %d differs from the spec's seed %d", terms.Seed, s.Seed)
 	}
+	if err := checkProvable(spec, terms); err != nil {
+		return types.Job{}, err
+	}
 	if terms.Segments() > p.MaxSegments {
 		return types.Job{}, errorsmod.Wrapf(types.ErrInvalidTerms, "T/k = %d segments, more than max_segments %d: raise the interval k", terms.Segments(), p.MaxSegments)
 	}

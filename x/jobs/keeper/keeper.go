@@ -51,6 +51,11 @@ type Keeper struct {
 	RevealQueue    collections.KeySet[collections.Pair[int64, string]]
 	SettleQueue    collections.KeySet[collections.Pair[int64, string]]
 	UnbondingQueue collections.KeySet[collections.Pair[int64, string]]
+
+	// Games holds each disputed job's dispute.Game; GameQueue indexes the
+	// unfinished ones by Game.Deadline(), so EndBlock ticks only games due.
+	Games     collections.Map[string, types.DisputeGame]
+	GameQueue collections.KeySet[collections.Pair[int64, string]]
 }
 
 // NewKeeper returns the jobs keeper; authority may change params (x/gov's account).
@@ -84,6 +89,8 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, authori
 		RevealQueue:    collections.NewKeySet(sb, types.RevealQueueKey, "reveal_queue", pairIS),
 		SettleQueue:    collections.NewKeySet(sb, types.SettleQueueKey, "settle_queue", pairIS),
 		UnbondingQueue: collections.NewKeySet(sb, types.UnbondingQueueKey, "unbonding_queue", pairIS),
+		Games:          collections.NewMap(sb, types.GamesKey, "games", collections.StringKey, codec.CollValue[types.DisputeGame](cdc)),
+		GameQueue:      collections.NewKeySet(sb, types.GameQueueKey, "game_queue", pairIS),
 	}
 	schema, err := sb.Build()
 	if err != nil {

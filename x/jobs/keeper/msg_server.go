@@ -5,6 +5,7 @@ import (
 
 	errorsmod "cosmossdk.io/errors"
 
+	"github.com/hypha-network/hypha/x/jobs/dispute"
 	"github.com/hypha-network/hypha/x/jobs/types"
 )
 
@@ -123,4 +124,30 @@ func (s msgServer) UpdateParams(ctx context.Context, m *types.MsgUpdateParams) (
 	}
 	emit(ctx, types.EventParamsUpdated)
 	return &types.MsgUpdateParamsResponse{}, nil
+}
+
+func (s msgServer) DisputeMove(ctx context.Context, m *types.MsgDisputeMove) (*types.MsgDisputeMoveResponse, error) {
+	if err := m.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	g, _, err := s.k.PlayMove(ctx, m.Signer, m.JobId, m.Move, false)
+	if err != nil {
+		return nil, err
+	}
+	r := &types.MsgDisputeMoveResponse{Round: g.Round, Phase: uint32(g.Phase), Deadline: g.Deadline(), Finished: g.Phase == dispute.PhaseDone}
+	if r.Finished {
+		r.Winner = g.Outcome.Winner.String()
+	}
+	return r, nil
+}
+
+func (s msgServer) DisputeEvidence(ctx context.Context, m *types.MsgDisputeEvidence) (*types.MsgDisputeEvidenceResponse, error) {
+	if err := m.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	g, j, err := s.k.PlayMove(ctx, m.Signer, m.JobId, m.Evidence, true)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgDisputeEvidenceResponse{Winner: g.Outcome.Winner.String(), Reason: g.Outcome.Reason.String(), Status: j.Status}, nil
 }

@@ -11,7 +11,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 	registry.RegisterImplementations((*sdk.Msg)(nil),
 		&MsgSubmitJob{}, &MsgClaimJob{}, &MsgPostCommitments{}, &MsgFinalizeJob{},
 		&MsgBondAuditor{}, &MsgUnbondAuditor{}, &MsgAuditCommit{}, &MsgAuditReveal{},
-		&MsgChallenge{}, &MsgUpdateParams{},
+		&MsgChallenge{}, &MsgDisputeMove{}, &MsgDisputeEvidence{}, &MsgUpdateParams{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)
 }

@@ -21,6 +21,9 @@ const (
 	EventAuditorUnbonding  = "jobs_auditor_unbonding"
 	EventAuditorUnbonded   = "jobs_auditor_unbonded"
 	EventParamsUpdated     = "jobs_params_updated"
+	EventDisputeOpened     = "jobs_dispute_opened"
+	EventDisputeMove       = "jobs_dispute_move"
+	EventDisputeResolved   = "jobs_dispute_resolved"
 
 	AttrJobID        = "job_id"
 	AttrSubmitter    = "submitter"
@@ -43,4 +46,11 @@ const (
 	AttrAuditorsPaid = "auditors_paid"
 	AttrRefund       = "refund"
 	AttrHeight       = "height"
+	AttrSide         = "side"
+	AttrRound        = "round"
+	AttrPhase        = "phase"
+	AttrWinner       = "winner"
+	AttrReason       = "reason"
+	AttrWinnerPaid   = "winner_paid"
+	AttrChainCost    = "chain_cost"
 )

@@ -49,6 +49,13 @@ func (g GenesisState) Validate() error {
 		}
 		seen[ck{c.JobId, c.Index}] = true
 	}
+	seenG := map[string]bool{}
+	for _, dg := range g.Games {
+		if _, ok := jobs[dg.JobId]; !ok || seenG[dg.JobId] || len(dg.Game) == 0 {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "dispute game of job %s: no such job, duplicate or empty", dg.JobId)
+		}
+		seenG[dg.JobId] = true
+	}
 	seenA := map[ck]bool{}
 	for _, a := range g.Assignments {
 		j, ok := jobs[a.JobId]

@@ -26,6 +26,8 @@ var (
 	RevealQueueKey    = collections.NewPrefix(12)
 	SettleQueueKey    = collections.NewPrefix(13)
 	UnbondingQueueKey = collections.NewPrefix(14) // (unbonding height, auditor)
+	GamesKey          = collections.NewPrefix(15) // job id -> DisputeGame (the stored dispute.Game)
+	GameQueueKey      = collections.NewPrefix(16) // (game deadline, job id): EndBlock ticks games due
 )
 
 // MaxBeaconDelay is the most blocks the beacon may draw on: the header-hash

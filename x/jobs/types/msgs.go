@@ -97,7 +97,44 @@ func (t JobTerms) Validate() error {
 	if err := validCoin("solver_bond", t.SolverBond, false); err != nil {
 		return err
 	}
-	return validCoin("audit_fee", t.AuditFee, true)
+	if err := validCoin("audit_fee", t.AuditFee, true); err != nil {
+		return err
+	}
+	return t.validateData()
+}
+
+// Bounds of the dataset description in the terms: enough for every example
+// spec, small enough that building the referee is bounded work.
+const (
+	maxDataExamples = 1 << 31
+	maxDataRank     = 4
+	maxDataClasses  = 1 << 20
+)
+
+// validateData checks what the referee must know of the training set: a
+// dispute over an input-node element is judged from these (data.Dataset's
+// N, XShape, YShape, Classes and Root), so a job without them is refused.
+func (t JobTerms) validateData() error {
+	switch {
+	case t.DataExamples == 0 || t.DataExamples > maxDataExamples:
+		return errorsmod.Wrapf(ErrInvalidDataset, "data_examples %d must be in [1, %d]: the number of training examples after the spec's eval split", t.DataExamples, uint64(maxDataExamples))
+	case len(t.DataXShape) == 0 || len(t.DataXShape) > maxDataRank || len(t.DataYShape) > maxDataRank:
+		return errorsmod.Wrapf(ErrInvalidDataset, "data_x_shape needs 1 to %d dims and data_y_shape at most %d", maxDataRank, maxDataRank)
+	case t.DataClasses == 0 || t.DataClasses > maxDataClasses:
+		return errorsmod.Wrapf(ErrInvalidDataset, "data_classes %d must be in [1, %d]", t.DataClasses, maxDataClasses)
+	case len(t.DataRoot) != 32:
+		return errorsmod.Wrapf(ErrInvalidDataset, "data_root must be the 32-byte Merkle root over the examples (data.Dataset.Root), got %d bytes", len(t.DataRoot))
+	}
+	for _, sh := range [][]uint32{t.DataXShape, t.DataYShape} {
+		n := uint64(1)
+		for _, d := range sh {
+			n *= uint64(d)
+			if d == 0 || n > 1<<20 {
+				return errorsmod.Wrapf(ErrInvalidDataset, "example shape %v: every dim must be positive and the size at most %d", sh, 1<<20)
+			}
+		}
+	}
+	return nil
 }
 
 // ValidateBasic implements sdk.HasValidateBasic.
@@ -234,4 +271,40 @@ func (t JobTerms) Leaves() uint64 { return t.Steps/t.Interval + 1 }
 // Open reports whether a job still holds funds (escrow or bonds) the module owes.
 func (s JobStatus) Open() bool {
 	return s != JobSettled && s != JobExpired && s != JobFailed
+}
+
+// MaxMoveBytes bounds MsgDisputeMove.move: a bisection move is at most 64
+// hashes, a reveal at most 4 KiB plus a 32-hash path, so 16 KiB is ample.
+const MaxMoveBytes = 16 << 10
+
+// MaxEvidenceMsgBytes bounds MsgDisputeEvidence.evidence: the game's 1 MiB
+// evidence limit plus the move's framing.
+const MaxEvidenceMsgBytes = 1<<20 + 1024
+
+// ValidateBasic implements sdk.HasValidateBasic.
+func (m *MsgDisputeMove) ValidateBasic() error {
+	if err := ValidateAddress("signer", m.Signer); err != nil {
+		return err
+	}
+	if err := validJobID(m.JobId); err != nil {
+		return err
+	}
+	if len(m.Move) == 0 || len(m.Move) > MaxMoveBytes {
+		return errorsmod.Wrapf(ErrInvalidMove, "move of %d bytes: must be 1 to %d bytes of an encoded dispute.Move", len(m.Move), MaxMoveBytes)
+	}
+	return nil
+}
+
+// ValidateBasic implements sdk.HasValidateBasic.
+func (m *MsgDisputeEvidence) ValidateBasic() error {
+	if err := ValidateAddress("signer", m.Signer); err != nil {
+		return err
+	}
+	if err := validJobID(m.JobId); err != nil {
+		return err
+	}
+	if len(m.Evidence) == 0 || len(m.Evidence) > MaxEvidenceMsgBytes {
+		return errorsmod.Wrapf(ErrInvalidMove, "evidence of %d bytes: must be 1 to %d bytes of an encoded dispute.Move", len(m.Evidence), MaxEvidenceMsgBytes)
+	}
+	return nil
 }

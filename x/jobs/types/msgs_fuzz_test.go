@@ -34,7 +34,8 @@ func FuzzMsgSubmitJob(f *testing.F) {
 		price, bond, fee int64, rate uint32, claim, solve, deposit int64) {
 		m := &types.MsgSubmitJob{Submitter: addr, Spec: spec, CeVersion: ce, Deposit: coin(denom, deposit),
 			Terms: types.JobTerms{DatasetId: ds, Seed: seed, Steps: steps, Interval: interval, Price: coin(denom, price),
-				SolverBond: coin(denom, bond), AuditFee: coin(denom, fee), AuditRateBps: rate, ClaimBlocks: claim, SolveBlocks: solve}}
+				SolverBond: coin(denom, bond), AuditFee: coin(denom, fee), AuditRateBps: rate, ClaimBlocks: claim, SolveBlocks: solve,
+				DataExamples: 105, DataXShape: []uint32{4}, DataClasses: 3, DataRoot: make([]byte, 32)}}
 		err := m.ValidateBasic()
 		if err != nil {
 			if !registered(err) {
@@ -116,6 +117,31 @@ func FuzzCanonicalSpec(f *testing.F) {
 		_, c2, err := types.CanonicalSpec(b, 1<<14)
 		if err != nil || !bytes.Equal(c, c2) {
 			t.Fatalf("not deterministic: %v", err)
+		}
+	})
+}
+
+// Run with: go test ./x/jobs/types -fuzz FuzzMsgDispute -fuzztime 30s
+func FuzzMsgDispute(f *testing.F) {
+	f.Add(validAddr, dataset, []byte{1, 0, 0, 0, 0})
+	f.Add("bad", "xyz", []byte{})
+	f.Add(validAddr, dataset, bytes.Repeat([]byte{7}, types.MaxMoveBytes+1))
+	f.Fuzz(func(t *testing.T, addr, id string, raw []byte) {
+		mv := &types.MsgDisputeMove{Signer: addr, JobId: id, Move: raw}
+		ev := &types.MsgDisputeEvidence{Signer: addr, JobId: id, Evidence: raw}
+		for _, c := range []struct {
+			err error
+			max int
+		}{{mv.ValidateBasic(), types.MaxMoveBytes}, {ev.ValidateBasic(), types.MaxEvidenceMsgBytes}} {
+			if c.err != nil {
+				if !registered(c.err) {
+					t.Fatalf("unregistered error: %v", c.err)
+				}
+				continue
+			}
+			if len(raw) == 0 || len(raw) > c.max || len(id) != 64 || types.ValidateAddress("signer", addr) != nil {
+				t.Fatalf("accepted invalid message (%d bytes, id %q)", len(raw), id)
+			}
 		}
 	})
 }

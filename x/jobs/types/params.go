@@ -28,6 +28,14 @@ var (
 	DefaultAuditorUnbondingBlocks = int64(1000)                 //
 	DefaultAuditorSlashFraction   = sdkmath.LegacyNewDecWithPrec(10, 2)
 	DefaultMinChallengeBond       = sdkmath.NewInt(10_000_000) // 10 HYP
+	DefaultDisputeArity           = uint32(8)                  // b: 3 binary levels per round
+	DefaultDisputeBudget          = uint64(600)                // blocks per side, about an hour at 6 s
+	DefaultDisputeMinResponse     = uint64(20)                 // blocks to answer any completed round
+	DefaultDisputeCostBps         = uint32(500)                // 5% of the loser's bond to the community pool
+	DefaultRefereeGas             = uint64(2_000_000)          // the recompute of one element (<1 ms measured)
+
+	maxDisputeBudget = uint64(10_000_000)
+	maxRefereeGas    = uint64(100_000_000)
 
 	maxBlocksParam   = int64(100_000_000)
 	maxSpecBytesMax  = uint32(1 << 20)
@@ -57,6 +65,11 @@ func DefaultParams() Params {
 		AuditorUnbondingBlocks: DefaultAuditorUnbondingBlocks,
 		AuditorSlashFraction:   DefaultAuditorSlashFraction,
 		MinChallengeBond:       c(DefaultMinChallengeBond),
+		DisputeArity:           DefaultDisputeArity,
+		DisputeBudget:          DefaultDisputeBudget,
+		DisputeMinResponse:     DefaultDisputeMinResponse,
+		DisputeCostBps:         DefaultDisputeCostBps,
+		RefereeGas:             DefaultRefereeGas,
 	}
 }
 
@@ -99,6 +112,22 @@ func (p Params) Validate() error {
 	f := p.AuditorSlashFraction
 	if f.IsNil() || f.IsNegative() || f.GT(sdkmath.LegacyOneDec()) {
 		return errorsmod.Wrap(ErrInvalidParams, "auditor_slash_fraction must be in [0, 1]")
+	}
+	a := p.DisputeArity
+	if a < 2 || a > 64 || a&(a-1) != 0 {
+		return errorsmod.Wrapf(ErrInvalidParams, "dispute_arity must be a power of two in [2, 64], got %d", a)
+	}
+	if p.DisputeBudget < 1 || p.DisputeBudget > maxDisputeBudget {
+		return errorsmod.Wrapf(ErrInvalidParams, "dispute_budget must be in [1, %d], got %d", maxDisputeBudget, p.DisputeBudget)
+	}
+	if p.DisputeMinResponse < 1 || p.DisputeMinResponse > p.DisputeBudget {
+		return errorsmod.Wrapf(ErrInvalidParams, "dispute_min_response must be in [1, dispute_budget %d], got %d", p.DisputeBudget, p.DisputeMinResponse)
+	}
+	if p.DisputeCostBps > 10_000 {
+		return errorsmod.Wrapf(ErrInvalidParams, "dispute_cost_bps must be in [0, 10000], got %d", p.DisputeCostBps)
+	}
+	if p.RefereeGas > maxRefereeGas {
+		return errorsmod.Wrapf(ErrInvalidParams, "referee_gas must be at most %d, got %d", maxRefereeGas, p.RefereeGas)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"gopkg.in/yaml.v3"
@@ -26,6 +27,14 @@ type JobSection struct {
 	AuditRateBps uint32  `yaml:"audit_rate_bps"`
 	ClaimBlocks  int64   `yaml:"claim_blocks"`
 	SolveBlocks  int64   `yaml:"solve_blocks"`
+	// The training set as the chain's referee must know it (JobTerms
+	// data_*). Left out, `hyphad job submit` loads the spec's data (its path
+	// relative to the job file) and fills them in.
+	DataExamples uint64   `yaml:"data_examples,omitempty"`
+	DataXShape   []uint32 `yaml:"data_x_shape,omitempty"`
+	DataYShape   []uint32 `yaml:"data_y_shape,omitempty"`
+	DataClasses  uint32   `yaml:"data_classes,omitempty"`
+	DataRoot     string   `yaml:"data_root,omitempty"`
 }
 
 // JobFile is a parsed job file: the training spec bytes as the chain will
@@ -41,17 +50,42 @@ func ReadJobFile(path string) (JobFile, error) {
 	if err != nil {
 		return JobFile{}, err
 	}
-	jf, err := ParseJobFile(b)
+	jf, err := parseJobFile(b, filepath.Dir(path))
 	if err != nil {
 		return JobFile{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return jf, nil
 }
 
+// fillData describes the spec's training split in t from the data itself
+// (loaded relative to dir), as the referee will see it.
+func fillData(t *types.JobTerms, s *train.Spec, dir string) error {
+	s.Dir = dir
+	ds, _, err := s.LoadData()
+	if err != nil {
+		return fmt.Errorf("load the spec's data to describe it (or write job.data_examples, data_x_shape, data_classes, data_root): %w", err)
+	}
+	t.DataExamples, t.DataClasses = uint64(ds.N), uint32(ds.Classes)
+	t.DataXShape, t.DataYShape = nil, nil
+	for _, d := range ds.XShape {
+		t.DataXShape = append(t.DataXShape, uint32(d))
+	}
+	for _, d := range ds.YShape {
+		t.DataYShape = append(t.DataYShape, uint32(d))
+	}
+	r := ds.Root()
+	t.DataRoot = r[:]
+	return nil
+}
+
 // ParseJobFile splits a job file into its CE-v1 training spec (every
 // top-level key but `job`, re-encoded as YAML) and its job section, and
 // checks both locally so a bad file fails before anything is signed.
-func ParseJobFile(b []byte) (JobFile, error) {
+func ParseJobFile(b []byte) (JobFile, error) { return parseJobFile(b, "") }
+
+// parseJobFile is ParseJobFile; with dir set, a job section without the
+// data description gets it from the spec's data files under dir.
+func parseJobFile(b []byte, dir string) (JobFile, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return JobFile{}, fmt.Errorf("job file: %w", err)
@@ -92,7 +126,20 @@ func ParseJobFile(b []byte) (JobFile, error) {
 		return JobFile{}, err
 	}
 	t := types.JobTerms{DatasetId: sec.Dataset, Seed: s.Seed, Steps: uint64(s.Train.Steps), Interval: sec.Interval,
-		AuditRateBps: sec.AuditRateBps, ClaimBlocks: sec.ClaimBlocks, SolveBlocks: sec.SolveBlocks}
+		AuditRateBps: sec.AuditRateBps, ClaimBlocks: sec.ClaimBlocks, SolveBlocks: sec.SolveBlocks,
+		DataExamples: sec.DataExamples, DataXShape: sec.DataXShape, DataYShape: sec.DataYShape, DataClasses: sec.DataClasses}
+	if sec.DataRoot != "" {
+		r, err := hex32(sec.DataRoot)
+		if err != nil {
+			return JobFile{}, fmt.Errorf("job.data_root: %w", err)
+		}
+		t.DataRoot = r
+	}
+	if t.DataExamples == 0 && dir != "" {
+		if err := fillData(&t, s, dir); err != nil {
+			return JobFile{}, err
+		}
+	}
 	if sec.Seed != nil && *sec.Seed != t.Seed {
 		return JobFile{}, fmt.Errorf("job.seed %d differs from the spec's seed %d", *sec.Seed, t.Seed)
 	}

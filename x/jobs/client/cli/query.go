@@ -15,7 +15,7 @@ import (
 // GetQueryCmd returns `hyphad q jobs`.
 func GetQueryCmd() *cobra.Command {
 	return cliutil.Group(types.ModuleName, "Verifiable training job queries",
-		qParams(), qJob("job"), qJobs("jobs"), qCommitments(), qAuditor(), qAuditors())
+		qParams(), qJob("job"), qJobs("jobs"), qCommitments(), qAuditor(), qAuditors(), qDispute("dispute"))
 }
 
 func queryCmd(use, short, example string, args cobra.PositionalArgs,

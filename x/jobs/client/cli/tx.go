@@ -30,7 +30,8 @@ const (
 
 // GetTxCmd returns `hyphad tx jobs`.
 func GetTxCmd() *cobra.Command {
-	return cliutil.Group(types.ModuleName, "Verifiable training job transactions", txCommands()...)
+	return cliutil.Group(types.ModuleName, "Verifiable training job transactions",
+		append(txCommands(), cliutil.Group("dispute", "Play a dispute game move by hand", cmdDisputeMove(), cmdDisputeEvidence()))...)
 }
 
 // JobCommand returns `hyphad job`: the job lifecycle in one place (submit,
@@ -38,7 +39,7 @@ func GetTxCmd() *cobra.Command {
 // challenges).
 func JobCommand() *cobra.Command {
 	return cliutil.Group("job", "Verifiable training jobs: submit, follow, solve, audit, challenge",
-		append(txCommands(), qJob("status"), qJobs("list"))...)
+		append(txCommands(), qJob("status"), qJobs("list"), disputeCommand())...)
 }
 
 func txCommands() []*cobra.Command {
@@ -88,7 +89,7 @@ func cmdClaim() *cobra.Command {
 }
 
 func cmdCommit() *cobra.Command {
-	cmd := txCmd("commit [job-id] [commitment-hex,...]", "Post the next checkpoint commitments (c_{i*k}) in order",
+	cmd := txCmd("commit [job-id] [commitment-hex,...]", "Post the next checkpoint state roots S_{i*k} (train.StateRoot, not the ckpt file's c_t) in order",
 		"hyphad job commit 3f…a1 9b…00,7c…11 --start 0 --from solver", cobra.ExactArgs(2),
 		func(cmd *cobra.Command, _ client.Context, from string, args []string) (sdk.Msg, error) {
 			start, _ := cmd.Flags().GetUint64(flagStart)
