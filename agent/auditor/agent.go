@@ -33,9 +33,6 @@ type audit struct {
 	Salt      []byte `json:"salt"`
 	Committed bool   `json:"committed"`
 	Revealed  bool   `json:"revealed"`
-	// Failed says why the segment could not be re-executed (never retried
-	// in a loop: logged once per round).
-	Failed string `json:"failed,omitempty"`
 }
 
 func auditKey(job string, seg uint64) string { return fmt.Sprintf("audit/%s/%d", job, seg) }

@@ -17,10 +17,9 @@ import (
 func IndexPath(jobID string) string { return "/v1/jobs/" + jobID + "/checkpoints" }
 
 // CheckpointIndex maps a job's checkpoint index i (step i·k) to the blob id of
-// the checkpoint file, and names the dataset blob.
+// the checkpoint file (the dataset blob is the job's dataset id).
 type CheckpointIndex struct {
 	JobID       string   `json:"job_id"`
-	Dataset     string   `json:"dataset"`
 	Checkpoints []string `json:"checkpoints"`
 }
 
