@@ -54,7 +54,7 @@ func StartDevnet(t testing.TB) *e2e.Devnet {
 		t.Fatal(err)
 	}
 	d := &e2e.Devnet{Bin: e2e.Binary(t), Home: home, Ports: ports, Log: filepath.Join(dir, "devnet.out"),
-		Flags: []string{"--demo=false", "--provider=false", "--index=false"}}
+		Flags: []string{"--demo=false", "--provider=false", "--index=false", "--jobs=false"}}
 	d.Start(t)
 	t.Cleanup(func() { d.Stop(t) })
 	return d
