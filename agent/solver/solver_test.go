@@ -133,20 +133,22 @@ func TestSolverAndAuditorSettleJob(t *testing.T) {
 	if job.CommitmentCount != 5 || !strings.Contains(out, "resumed at step") {
 		t.Fatalf("commitments %d (want 5); resumed printed: %v", job.CommitmentCount, strings.Contains(out, "resumed at step"))
 	}
-	// Each posting starts where the chain's count was: the ranges never overlap.
+	// Each posting starts where the chain's count was: the printed ranges never
+	// overlap. (A posting in flight when the first instance stopped lands
+	// without its line, so a gap is allowed; an overlap would be a re-post.)
 	posted := 0
 	for _, l := range strings.Split(out, "\n") {
 		var a, b, n int
 		var rest string
 		if k, _ := sscan(l, &a, &b, &n, &rest); k >= 3 {
-			if a != posted {
+			if a < posted {
 				t.Fatalf("posting %d..%d after %d leaves posted: re-posted", a, b, posted)
 			}
 			posted = b + 1
 		}
 	}
 	if posted != 5 {
-		t.Fatalf("postings covered %d leaves, want 5", posted)
+		t.Fatalf("postings reached leaf %d, want 5", posted)
 	}
 	_, as, _ := alice.Job(ctx, id)
 	if len(as) != 1 || as[0].Auditor != bob || !as[0].Agrees {
