@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	sdkmath "cosmossdk.io/math"
 	query "github.com/cosmos/cosmos-sdk/types/query"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/hypha-network/hypha/client/broadcast"
 
 	"github.com/hypha-network/hypha/x/jobs/types"
 )
@@ -71,4 +75,21 @@ func (c *Client) JobAuditor(ctx context.Context, addr string) (types.Auditor, er
 		return types.Auditor{}, err
 	}
 	return r.Auditor, nil
+}
+
+// WaitTx waits until the transaction with hash (as Submit returned it) is in a
+// block and returns its typed result. Agents record the hash before waiting,
+// so after a restart they wait for a transaction already sent instead of
+// sending it again.
+func (c *Client) WaitTx(ctx context.Context, hash string) (*broadcast.Result, error) {
+	return broadcast.Wait(ctx, c.rpc, c.enc.InterfaceRegistry, hash)
+}
+
+// Balance returns addr's balance of denom (the agents print what a job paid).
+func (c *Client) Balance(ctx context.Context, addr, denom string) (sdkmath.Int, error) {
+	r, err := banktypes.NewQueryClient(c.conn).Balance(ctx, &banktypes.QueryBalanceRequest{Address: addr, Denom: denom})
+	if err != nil {
+		return sdkmath.Int{}, fmt.Errorf("balance of %s: %w", addr, err)
+	}
+	return r.Balance.Amount, nil
 }

@@ -1,6 +1,6 @@
 // Package cmd wires every agent's command line in one place: Commands returns
-// the `hyphad provider`, `deploy`, `lease`, `miner`, `validator` and
-// `gateway` commands, and each long-running agent gets the same
+// the `hyphad provider`, `deploy`, `lease`, `miner`, `validator`,
+// `gateway`, `solver` and `auditor` commands, and each long-running agent gets the same
 // `run --config FILE` (YAML config, --home override, logging, stop on SIGINT
 // or SIGTERM) from runCmd.
 package cmd
@@ -16,7 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hypha-network/hypha/agent/auditor"
 	"github.com/hypha-network/hypha/agent/provider"
+	"github.com/hypha-network/hypha/agent/solver"
 	"github.com/hypha-network/hypha/agent/subnet"
 	"github.com/hypha-network/hypha/agent/subnet/gateway"
 	"github.com/hypha-network/hypha/agent/subnet/miner"
@@ -33,6 +35,8 @@ func Commands() []*cobra.Command {
 		MinerCommand(),
 		ValidatorCommand(),
 		GatewayCommand(),
+		SolverCommand(),
+		AuditorCommand(),
 	}
 }
 
@@ -166,4 +170,44 @@ func GatewayCommand() *cobra.Command {
 	return subnetAgent("gateway", "Subnet gateway: route consumer queries to the best miners",
 		"Serve POST /v1/subnets/NETUID/query, answered by the top miners by incentive", &cfg, &cfg.Chain,
 		func(ctx context.Context, log *slog.Logger) error { return gateway.Run(ctx, cfg, log) })
+}
+
+// SolverCommand returns `solver` with `run`: claim training jobs, train, post commitments.
+func SolverCommand() *cobra.Command {
+	g := group("solver", "Solver agent: claim x/jobs training jobs, train with CE-v1, post checkpoint commitments")
+	var cfg *solver.Config
+	g.AddCommand(runCmd(agentRun{
+		short:   "Claim jobs with a bond, train, post S_0..S_T, finalize, serve checkpoints (see docs/solver.md)",
+		example: "  hyphad solver run --config examples/agents/solver.yaml",
+		docs:    "docs/solver.md",
+		load:    func(path string) (err error) { cfg, err = solver.LoadConfig(path); return err },
+		run: func(ctx context.Context, log *slog.Logger, stderr io.Writer) error {
+			a, err := solver.New(cfg, os.Stdout, log)
+			if err != nil {
+				return err
+			}
+			return a.Run(ctx)
+		},
+	}))
+	return g
+}
+
+// AuditorCommand returns `auditor` with `run`: bond, re-execute assigned segments, commit and reveal.
+func AuditorCommand() *cobra.Command {
+	g := group("auditor", "Auditor agent: re-execute sampled x/jobs segments, commit and reveal")
+	var cfg *auditor.Config
+	g.AddCommand(runCmd(agentRun{
+		short:   "Bond once, re-execute assigned segments, commit H(result, salt), reveal (see docs/solver.md)",
+		example: "  hyphad auditor run --config examples/agents/auditor1.yaml",
+		docs:    "docs/solver.md",
+		load:    func(path string) (err error) { cfg, err = auditor.LoadConfig(path); return err },
+		run: func(ctx context.Context, log *slog.Logger, stderr io.Writer) error {
+			a, err := auditor.New(cfg, os.Stdout, log)
+			if err != nil {
+				return err
+			}
+			return a.Run(ctx)
+		},
+	}))
+	return g
 }

@@ -35,6 +35,9 @@ func TestRunConfigErrors(t *testing.T) {
 		{"gateway without netuid", GatewayCommand, []string{"run", "--config", write("g.yaml", "home: /h\nkey: k\n")}, "netuid is required"},
 		{"missing file", GatewayCommand, []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, "no such file"},
 		{"provider unknown field", ProviderCommand, []string{"run", "--config", write("p.yaml", "chian: {}\n")}, "chian"},
+		{"solver without --config", SolverCommand, []string{"run"}, "--config is required"},
+		{"solver without state_dir", SolverCommand, []string{"run", "--config", write("s.yaml", "chain: {home: /h, key: k}\n")}, "state_dir is required"},
+		{"auditor without blob_sources", AuditorCommand, []string{"run", "--config", write("a.yaml", "chain: {home: /h, key: k}\nstate_dir: s\n")}, "blob_sources is required"},
 		{"provider missing file", ProviderCommand, []string{"run", "--config", filepath.Join(dir, "nope.yaml")}, "no such file"},
 	}
 	for _, tc := range cases {
@@ -63,7 +66,7 @@ func TestCommands(t *testing.T) {
 			t.Errorf("%s has no run --config: %v", c.Name(), err)
 		}
 	}
-	if got := strings.Join(names, " "); got != "provider deploy lease miner validator gateway" {
+	if got := strings.Join(names, " "); got != "provider deploy lease miner validator gateway solver auditor" {
 		t.Fatalf("commands %q", got)
 	}
 }

@@ -112,6 +112,11 @@ func StartDevnetWith(t testing.TB, flags ...string) *Devnet {
 	if err != nil {
 		t.Fatalf("free ports: %v", err)
 	}
+	// The devnet's jobs agents (a solver and two auditors) would claim the
+	// tests' jobs and move the auditors' balances: on only when asked.
+	if !hasFlag(flags, "--jobs") {
+		flags = append(flags, "--jobs=false")
+	}
 	dir := t.TempDir()
 	d := &Devnet{
 		Bin:   Binary(t),

@@ -46,6 +46,8 @@ const (
 	flagDemoPort = "demo-port"
 	flagProvider = "provider"
 	flagProvPort = "provider-port"
+	flagJobs     = "jobs"
+	flagJobsPort = "jobs-port"
 	flagYes      = "yes"
 	flagIndex    = "index"
 )
@@ -92,10 +94,13 @@ with --home, for example:
 			providerPort, _ := cmd.Flags().GetInt(flagProvPort)
 			verbose, _ := cmd.Flags().GetBool(flagVerbose)
 			withIndex, _ := cmd.Flags().GetBool(flagIndex)
+			withJobs, _ := cmd.Flags().GetBool(flagJobs)
+			jobsPort, _ := cmd.Flags().GetInt(flagJobsPort)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
 				home: home, ports: ports, reset: reset, yes: yes, verbose: verbose, logLevel: logLevel,
 				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort, index: withIndex,
+				jobs: withJobs, jobsPort: jobsPort,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
@@ -114,6 +119,8 @@ with --home, for example:
 	cmd.Flags().Int(flagDemoPort, 8080, "Demo gateway port on 127.0.0.1; the demo miners use the next three ports")
 	cmd.Flags().Bool(flagProvider, true, "Run a provider agent (key provider1, process runtime) that accepts deployments")
 	cmd.Flags().Int(flagProvPort, 8443, "The provider agent's HTTPS lease API port on 127.0.0.1")
+	cmd.Flags().Bool(flagJobs, true, "Run the x/jobs agents: a solver (key carol) and two auditors (provider2, validator)")
+	cmd.Flags().Int(flagJobsPort, 7081, "The solver's blob server port on 127.0.0.1")
 	cmd.Flags().Bool(flagIndex, true, "Index the chain into HOME/"+indexcli.DBFile+" for hyphad sql (--index=false to skip)")
 	return cmd
 }
@@ -129,6 +136,8 @@ type devnetRun struct {
 	demoPort     int
 	provider     bool
 	providerPort int
+	jobs         bool
+	jobsPort     int
 	index        bool
 	clientCtx    client.Context
 	enc          app.EncodingConfig
@@ -338,6 +347,15 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 				Port: r.providerPort, Out: out})
 			if err != nil && ctx.Err() == nil {
 				fmt.Fprintf(out, "Provider agent stopped: %v (the chain keeps running)\n", err)
+			}
+		}()
+	}
+	if r.jobs {
+		go func() {
+			err := demo.RunJobs(ctx, demo.JobsOptions{Home: r.home, RPC: "http://" + net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC)),
+				Port: r.jobsPort, Out: out})
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(out, "Jobs agents stopped: %v (the chain keeps running)\n", err)
 			}
 		}()
 	}
