@@ -26,6 +26,10 @@
     while (keep && tbody.rows.length > keep) { tbody.deleteRow(tbody.rows.length - 1); }
   }
   var es = new EventSource("/events");
+  // Close the stream when the page goes away (or into the back-forward
+  // cache): a browser opens only six connections to one host, and open
+  // streams of left pages would hold them.
+  window.addEventListener("pagehide", function () { es.close(); });
   es.addEventListener("block", function (ev) {
     var b = JSON.parse(ev.data);
     var h = document.getElementById("live-height");
