@@ -232,8 +232,12 @@ func (x *index) events(ctx context.Context, where string, args ...any) ([]Event,
 // AccountTxs lists the newest transactions that touch addr: signed by it,
 // or naming it in an event attribute.
 func (x *index) AccountTxs(ctx context.Context, addr string) ([]Tx, error) {
-	return x.txs(ctx, `WHERE signer = ? OR hash IN (SELECT e.tx_hash FROM attributes a
-		JOIN events e ON e.height = a.height AND e.idx = a.event_idx WHERE a.value = ? AND e.tx_hash IS NOT NULL)
+	// The accounts table (keyed by address, height) narrows the attribute
+	// scan to the heights that name addr; attributes has no value-only index.
+	return x.txs(ctx, `WHERE signer = ? OR hash IN (SELECT e.tx_hash FROM accounts ac
+		JOIN attributes a ON a.height = ac.height AND a.value = ac.address
+		JOIN events e ON e.height = a.height AND e.idx = a.event_idx
+		WHERE ac.address = ? AND e.tx_hash IS NOT NULL)
 		ORDER BY height DESC, idx DESC LIMIT ?`, addr, addr, maxList)
 }
 
