@@ -33,6 +33,7 @@ import (
 	"github.com/hypha-network/hypha/devnet/demo"
 	"github.com/hypha-network/hypha/index/follow"
 	"github.com/hypha-network/hypha/index/indexcli"
+	"github.com/hypha-network/hypha/web/explorercli"
 )
 
 const (
@@ -50,6 +51,7 @@ const (
 	flagJobsPort = "jobs-port"
 	flagYes      = "yes"
 	flagIndex    = "index"
+	flagExplorer = "explorer-port"
 )
 
 // DefaultDevnetHome is where `hyphad devnet` keeps its chain unless --home is given.
@@ -96,11 +98,12 @@ with --home, for example:
 			withIndex, _ := cmd.Flags().GetBool(flagIndex)
 			withJobs, _ := cmd.Flags().GetBool(flagJobs)
 			jobsPort, _ := cmd.Flags().GetInt(flagJobsPort)
+			explorerPort, _ := cmd.Flags().GetInt(flagExplorer)
 			logLevel, _ := cmd.Flags().GetString(flags.FlagLogLevel)
 			return runDevnet(cmd, devnetRun{
 				home: home, ports: ports, reset: reset, yes: yes, verbose: verbose, logLevel: logLevel,
 				demo: withDemo, demoPort: demoPort, provider: withProvider, providerPort: providerPort, index: withIndex,
-				jobs: withJobs, jobsPort: jobsPort,
+				jobs: withJobs, jobsPort: jobsPort, explorerPort: explorerPort,
 				clientCtx: initClientCtx, enc: enc, basics: basics,
 			})
 		},
@@ -122,6 +125,7 @@ with --home, for example:
 	cmd.Flags().Bool(flagJobs, true, "Run the x/jobs agents: a solver (key carol) and two auditors (provider2, validator)")
 	cmd.Flags().Int(flagJobsPort, 7081, "The solver's blob server port on 127.0.0.1")
 	cmd.Flags().Bool(flagIndex, true, "Index the chain into HOME/"+indexcli.DBFile+" for hyphad sql (--index=false to skip)")
+	cmd.Flags().Int(flagExplorer, 8088, "Explorer web pages port on 127.0.0.1, served over the index (0: no explorer)")
 	return cmd
 }
 
@@ -139,6 +143,7 @@ type devnetRun struct {
 	jobs         bool
 	jobsPort     int
 	index        bool
+	explorerPort int
 	clientCtx    client.Context
 	enc          app.EncodingConfig
 	basics       module.BasicManager
@@ -181,6 +186,15 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 			return err
 		}
 	}
+	var explorerLn net.Listener
+	if r.index && r.explorerPort > 0 {
+		// Bound now, so a busy port fails before the chain starts; a port
+		// left by a stopped devnet is free again on the next run.
+		if explorerLn, err = explorercli.Listen(net.JoinHostPort(devnet.Host, strconv.Itoa(r.explorerPort))); err != nil {
+			return fmt.Errorf("%w (pass --%s, or --%s 0 for no explorer)", err, flagExplorer, flagExplorer)
+		}
+		defer explorerLn.Close()
+	}
 	if r.demo {
 		if err := devnet.CheckPorts("demo", "--demo-port (or --demo=false)", r.demoPort, r.demoPort+1, r.demoPort+2, r.demoPort+3); err != nil {
 			return err
@@ -213,7 +227,7 @@ func runDevnet(cmd *cobra.Command, r devnetRun) error {
 	start := server.StartCmdWithOptions(newApp, r.home, server.StartCmdOptions{
 		AddFlags: addStartFlags,
 		PostSetup: func(_ *server.Context, clientCtx client.Context, ctx context.Context, g *errgroup.Group) error {
-			g.Go(func() error { return reportDevnet(ctx, out, clientCtx, r, logPath) })
+			g.Go(func() error { return reportDevnet(ctx, out, clientCtx, r, logPath, explorerLn) })
 			return nil
 		},
 	})
@@ -292,7 +306,7 @@ func promptReset(in io.Reader, out io.Writer, home string) error {
 
 // reportDevnet waits for the first block, prints the network's endpoints and
 // accounts, then prints the height every ten seconds until ctx ends.
-func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, r devnetRun, logPath string) error {
+func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, r devnetRun, logPath string, explorerLn net.Listener) error {
 	kr, err := keyring.New(sdk.KeyringServiceName(), keyring.BackendTest, r.home, nil, r.enc.Codec)
 	if err != nil {
 		return fmt.Errorf("open devnet keyring: %w", err)
@@ -373,6 +387,16 @@ func reportDevnet(ctx context.Context, out io.Writer, clientCtx client.Context, 
 		db := filepath.Join(r.home, indexcli.DBFile)
 		go follow.Builtin(ctx, "http://"+net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC)), db, out)
 		fmt.Fprintf(out, "Indexing the chain into %s: hyphad sql --home %s \"SELECT * FROM txs\"\n", db, r.home)
+		if explorerLn != nil {
+			fmt.Fprintf(out, "Explorer http://%s\n", explorerLn.Addr())
+			go func() {
+				err := explorercli.Serve(ctx, explorerLn, explorercli.Options{Index: db, WaitIndex: true, Home: r.home, Key: "validator",
+					Node: "http://" + net.JoinHostPort(devnet.Host, strconv.Itoa(r.ports.RPC))}, io.Discard)
+				if err != nil && ctx.Err() == nil {
+					fmt.Fprintf(out, "Explorer stopped: %v (the chain keeps running)\n", err)
+				}
+			}()
+		}
 	}
 
 	tick := time.NewTicker(10 * time.Second)

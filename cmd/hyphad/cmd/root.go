@@ -35,6 +35,7 @@ import (
 	"github.com/hypha-network/hypha/blob/blobcli"
 	"github.com/hypha-network/hypha/index/indexcli"
 	"github.com/hypha-network/hypha/ml/mlcli"
+	"github.com/hypha-network/hypha/web/explorercli"
 	jobscli "github.com/hypha-network/hypha/x/jobs/client/cli"
 	yumasim "github.com/hypha-network/hypha/x/subnet/yuma/sim"
 	"github.com/hypha-network/hypha/zk/zkcli"
@@ -98,6 +99,7 @@ func NewRootCmd() *cobra.Command {
 	rootCmd.AddCommand(agentcmd.Commands()...)
 	rootCmd.AddCommand(offline(indexcli.IndexCommand()), offline(indexcli.SQLCommand()))
 	rootCmd.AddCommand(jobscli.JobCommand()) // `hyphad job submit|status|list|…`, the jobs lifecycle in one place
+	rootCmd.AddCommand(offline(explorercli.Command()))
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport,
 		server.StartCmdOptions{AddFlags: addStartFlags})
 	guardStart(findCommand(rootCmd, "start"))
