@@ -117,6 +117,11 @@ func StartDevnetWith(t testing.TB, flags ...string) *Devnet {
 	if !hasFlag(flags, "--jobs") {
 		flags = append(flags, "--jobs=false")
 	}
+	// The explorer's fixed default port would clash between devnets that test
+	// packages run at the same time: off unless a test asks for it.
+	if !hasFlag(flags, "--explorer-port") {
+		flags = append(flags, "--explorer-port=0")
+	}
 	dir := t.TempDir()
 	d := &Devnet{
 		Bin:   Binary(t),
