@@ -2,6 +2,7 @@ package referee
 
 import (
 	"github.com/hypha-network/hypha/ml/graph"
+	"github.com/hypha-network/hypha/ml/tensor"
 )
 
 // deps returns, for element e of node id, the elements of input k that
@@ -14,7 +15,7 @@ import (
 func deps(g *graph.Graph, id, k, e int) []int {
 	n := &g.Nodes[id]
 	in := n.Inputs[k]
-	same := sameShape(g.Shape(in), n.Shape)
+	same := tensor.SameShape(g.Shape(in), n.Shape)
 	switch n.Op {
 	case graph.OpMatMul:
 		if len(n.Shape) != 2 {
@@ -58,16 +59,4 @@ func deps(g *graph.Graph, id, k, e int) []int {
 		}
 	}
 	return nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
