@@ -109,7 +109,7 @@ func TestSolverAndAuditorSettleJob(t *testing.T) {
 	waitFor(t, "auditor bond", 30*time.Second, func() bool { _, err := bobClient.JobAuditor(ctx, bob); return err == nil })
 
 	before := map[string]int64{"alice": jobstest.Balance(t, alice, alice.Address()), "carol": jobstest.Balance(t, alice, carol), "bob": jobstest.Balance(t, alice, bob)}
-	terms := jobstest.Terms(data, 1, 100, 25)
+	terms := jobstest.Terms(t, spec, data, 1, 100, 25)
 	id := jobstest.Submit(t, alice, spec, terms, 3_000_000)
 	t.Logf("job %s", id)
 

@@ -142,7 +142,7 @@ func TestJobsSolverAuditorKill9(t *testing.T) {
 	aud.waitOutput("bonded", 60*time.Second)
 	before := map[string]int64{"alice": balance(t, d, alice.Address()), "bob": balance(t, d, bob), "carol": balance(t, d, carol)}
 
-	id := jobstest.Submit(t, alice, spec, jobstest.Terms(data, 1, 200, 25), 3_000_000)
+	id := jobstest.Submit(t, alice, spec, jobstest.Terms(t, spec, data, 1, 200, 25), 3_000_000)
 	sol := startJobsAgent(t, d.Bin, filepath.Join(dir, "solver.out"), "solver", "run", "--config", scfg)
 	sol.waitOutput("posted commitments", 60*time.Second)
 	sol.kill()

@@ -26,7 +26,9 @@ import (
 	"github.com/hypha-network/hypha/blob"
 	"github.com/hypha-network/hypha/client/broadcast"
 	"github.com/hypha-network/hypha/devnet"
+	"github.com/hypha-network/hypha/ml/train"
 	"github.com/hypha-network/hypha/testutil/e2e"
+	jobscli "github.com/hypha-network/hypha/x/jobs/client/cli"
 	"github.com/hypha-network/hypha/x/jobs/types"
 )
 
@@ -114,13 +116,37 @@ func Client(t testing.TB, d *e2e.Devnet, key string) *chainclient.Client {
 	return c
 }
 
-// Terms are the job terms tests use: price 2 HYP, bond 1 HYP, audit fee
-// 0.1 HYP, 1 audited segment at 1 bps (min_audits).
-func Terms(dataset []byte, seed, steps, k uint64) types.JobTerms {
+// Terms are the job terms tests use for spec over the dataset's bytes: price
+// 2 HYP, bond 1 HYP, audit fee 0.1 HYP, 1 audited segment at 1 bps
+// (min_audits), and the dataset description the chain's referee needs.
+func Terms(t testing.TB, spec, dataset []byte, seed, steps, k uint64) types.JobTerms {
+	t.Helper()
 	c := func(n int64) sdk.Coin { return sdk.NewCoin("uhyp", sdkmath.NewInt(n)) }
-	return types.JobTerms{DatasetId: blob.IDOf(dataset).String(), Seed: seed, Steps: steps, Interval: k,
+	terms := types.JobTerms{DatasetId: blob.IDOf(dataset).String(), Seed: seed, Steps: steps, Interval: k,
 		Price: c(2_000_000), SolverBond: c(1_000_000), AuditFee: c(100_000), AuditRateBps: 1,
 		ClaimBlocks: 200, SolveBlocks: 400}
+	s, err := train.ParseSpec(spec)
+	if err != nil {
+		t.Fatalf("job spec: %v", err)
+	}
+	// Describe the same bytes under the path the spec names (a base name after
+	// SpecWithPath, or the examples' data/… path).
+	dir := t.TempDir()
+	path := filepath.Join(dir, filepath.Base(s.Data.Path))
+	if !filepath.IsAbs(s.Data.Path) {
+		path = filepath.Join(dir, filepath.Clean(s.Data.Path))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, dataset, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.Data.Path = path
+	if err := jobscli.DescribeData(&terms, s, dir); err != nil {
+		t.Fatalf("describe the dataset: %v", err)
+	}
+	return terms
 }
 
 // Submit submits spec (the examples/ml YAML) with terms and deposit and

@@ -57,9 +57,10 @@ func ReadJobFile(path string) (JobFile, error) {
 	return jf, nil
 }
 
-// fillData describes the spec's training split in t from the data itself
-// (loaded relative to dir), as the referee will see it.
-func fillData(t *types.JobTerms, s *train.Spec, dir string) error {
+// DescribeData fills t's dataset description (examples, shapes, classes,
+// root) from the spec's training split, loaded relative to dir, as the
+// chain's referee will see it.
+func DescribeData(t *types.JobTerms, s *train.Spec, dir string) error {
 	s.Dir = dir
 	ds, _, err := s.LoadData()
 	if err != nil {
@@ -136,7 +137,7 @@ func parseJobFile(b []byte, dir string) (JobFile, error) {
 		t.DataRoot = r
 	}
 	if t.DataExamples == 0 && dir != "" {
-		if err := fillData(&t, s, dir); err != nil {
+		if err := DescribeData(&t, s, dir); err != nil {
 			return JobFile{}, err
 		}
 	}
